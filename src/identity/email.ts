@@ -29,6 +29,11 @@ const invalid = (reason: string) => failures.validation(`the e-mail address ${re
  * compares: trimmed, NFC-normalised, lower-cased as a whole, with the domain
  * in its ASCII (punycode) form. Throws VALIDATION_ERROR, without echoing the
  * value, for anything that is not a plain deliverable address.
+ *
+ * Deliberately strict: no quoted names, so no quotes of any kind (an
+ * apostrophe included); no comments, IP literals or trailing dots; no
+ * compatibility characters (full-width letters) before the `@`. Lengths are
+ * counted in UTF-8 bytes, as SMTP counts them: 64 before the `@`, 254 in all.
  */
 export function normalizeEmail(input: string): string {
   if (input.length > MAX_INPUT_LENGTH) throw invalid("is too long");
