@@ -320,6 +320,23 @@ function describeKvContract(create: () => KvStore): void {
       expect(other.allowed).toBe(true);
     });
 
+    it("shares counts between every caller asking for one name", async () => {
+      const options = { name: `shared-${newKey()}`, points: 10, durationSeconds: 60 };
+      const key = newKey();
+
+      await store.limiter(options).consume(key);
+      const second = await store.limiter(options).consume(key);
+
+      expect(second).toMatchObject({ allowed: true, remaining: 8 });
+    });
+
+    it("refuses to reuse a name with other limits", () => {
+      const name = `clash-${newKey()}`;
+      store.limiter({ name, points: 10, durationSeconds: 60 });
+
+      expect(() => store.limiter({ name, points: 5, durationSeconds: 60 })).toThrow(/other limits/);
+    });
+
     it("refuses a consumption larger than what remains", async () => {
       const limiter = limiterOf(10);
       const key = newKey();

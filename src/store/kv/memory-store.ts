@@ -1,7 +1,8 @@
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { checkLimiterOptions, checkStep, checkTtl, parseCount } from "./checks.js";
+import { checkStep, checkTtl, parseCount } from "./checks.js";
 import type { CounterState, KvStore } from "./kv-store.js";
 import { adaptLimiter } from "./limiter.js";
+import { limiterPerName } from "./limiter-registry.js";
 
 /** How often expired entries nobody reads again are dropped. */
 const SWEEP_INTERVAL_MS = 30_000;
@@ -113,11 +114,10 @@ export function createMemoryStore(options: { prefix?: string } = {}): KvStore {
       return counterState(live(key));
     },
 
-    limiter(limiterOptions) {
-      const { name, points, durationSeconds } = checkLimiterOptions(limiterOptions);
+    limiter: limiterPerName(({ name, points, durationSeconds }) => {
       const keyPrefix = `${prefix}limiter:${name}`;
       return adaptLimiter(new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds }));
-    },
+    }),
 
     async ping() {
       assertOpen();

@@ -1,8 +1,9 @@
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import type { Logger } from "../../log.js";
-import { checkLimiterOptions, checkStep, checkTtl } from "./checks.js";
+import { checkStep, checkTtl } from "./checks.js";
 import type { KvStore } from "./kv-store.js";
 import { adaptLimiter } from "./limiter.js";
+import { limiterPerName } from "./limiter-registry.js";
 import { openRedisClient } from "./redis-client.js";
 import { defineScripts } from "./redis-scripts.js";
 
@@ -66,9 +67,7 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
       return scripts.peekCounter(prefix + key);
     },
 
-    limiter(limiterOptions) {
-      const { name, points, durationSeconds } = checkLimiterOptions(limiterOptions);
-
+    limiter: limiterPerName(({ name, points, durationSeconds }) => {
       const limiter = new RateLimiterRedis({
         storeClient: client,
         keyPrefix: `${prefix}limiter:${name}`,
@@ -76,7 +75,7 @@ export function createRedisStore(options: RedisStoreOptions): KvStore {
         duration: durationSeconds,
       });
       return adaptLimiter(limiter);
-    },
+    }),
 
     async ping() {
       await client.ping();
