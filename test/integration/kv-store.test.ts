@@ -334,7 +334,8 @@ function describeKvContract(create: () => KvStore): void {
       const name = `clash-${newKey()}`;
       store.limiter({ name, points: 10, durationSeconds: 60 });
 
-      expect(() => store.limiter({ name, points: 5, durationSeconds: 60 })).toThrow(/other limits/);
+      const again = () => store.limiter({ name, points: 5, durationSeconds: 60 });
+      expect(again).toThrow(/other limits/);
     });
 
     it("refuses a consumption larger than what remains", async () => {
@@ -407,7 +408,8 @@ describe("Redis store", () => {
 
   it("fails fast during an outage and serves again once Redis is back", async () => {
     const relay = await startRelay(redisUrl);
-    const store = createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix: redisPrefix });
+    const url = `redis://127.0.0.1:${relay.port}`;
+    const store = createRedisStore({ url, prefix: redisPrefix });
     const key = newKey();
 
     try {

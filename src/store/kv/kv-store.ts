@@ -6,14 +6,20 @@
  * the same contract tests. Every operation that checks and then changes a
  * value is atomic, so parallel requests never slip past a check.
  *
- * Keys are plain strings; the implementation adds its own namespace prefix.
- * Times are milliseconds.
+ * Keys are plain strings; the implementation adds its own namespace prefix
+ * (keys starting with `limiter:` are the limiters' own). Times are
+ * milliseconds; a lifetime or window must be positive, or the call rejects
+ * with a RangeError.
+ *
+ * Failures: every promise rejects (never resolves with a guess) when the
+ * back-end is unreachable or slow, within about two seconds, so callers map
+ * any rejection to SERVER_ERROR. A rejected write may still have happened.
  */
 export interface KvStore {
   /** Which back-end this is, for the start-up log line and `/readyz`. */
   readonly kind: "redis" | "memory";
 
-  /** Reads a value, or null when absent or expired. */
+  /** Reads a value, or null when absent or expired. A counter reads as its decimal count. */
   get(key: string): Promise<string | null>;
 
   /**
@@ -35,6 +41,7 @@ export interface KvStore {
    * Adds `by` (default 1) to a counter. The counter is created at zero and
    * lives `windowMs` from its first increment; later increments do not
    * extend it. Atomic. Answers the new count and the milliseconds left.
+   * `by` is a whole number; a key that holds a non-number rejects.
    */
   increment(key: string, windowMs: number, by?: number): Promise<CounterState>;
 
@@ -43,11 +50,13 @@ export interface KvStore {
 
   /**
    * A fixed-window limiter: at most `points` consumptions of one key per
-   * `durationSeconds`. Built on the same back-end.
+   * `durationSeconds` (whole seconds). Built on the same back-end. Asking
+   * again for a name answers the same limiter (shared counts); asking for a
+   * known name with other limits throws.
    */
   limiter(options: LimiterOptions): Limiter;
 
-  /** Resolves when the back-end answers; rejects otherwise. */
+  /** Resolves when the back-end answers; rejects otherwise (for `/readyz`). */
   ping(): Promise<void>;
 
   /** Releases connections and timers. */
@@ -86,7 +95,12 @@ export interface LimiterResult {
 
 /** A rate limiter over one back-end. */
 export interface Limiter {
-  /** Consumes `points` (default 1) for `key`; atomic. */
+  /**
+   * Consumes `points` (default 1) for `key`; atomic. A refusal resolves with
+   * `allowed: false`; a back-end failure rejects, so an outage is never
+   * mistaken for a refusal or a pass. A refused consumption still counts,
+   * so once one is refused the key stays refused until the window resets.
+   */
   consume(key: string, points?: number): Promise<LimiterResult>;
   /** Reads the state without consuming (allowed = a consumption would pass). */
   peek(key: string): Promise<LimiterResult>;
