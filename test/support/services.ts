@@ -23,7 +23,11 @@ export async function resolveTestServices(): Promise<TestServices> {
     redis: process.env.IAM_TEST_REDIS_URL,
   };
   if (fromEnv.postgres && fromEnv.redis) {
-    return external(fromEnv.postgres, fromEnv.redis, "IAM_TEST_DATABASE_URL and IAM_TEST_REDIS_URL");
+    return external(
+      fromEnv.postgres,
+      fromEnv.redis,
+      "IAM_TEST_DATABASE_URL and IAM_TEST_REDIS_URL",
+    );
   }
 
   if (await containerEngineAnswers()) {

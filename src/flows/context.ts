@@ -1,0 +1,42 @@
+import type { HandlerContext } from "@connectrpc/connect";
+import type { CaptchaVerifier } from "../captcha/verifier.js";
+import type { Config } from "../config.js";
+import { failures } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { AccountRepository } from "../store/db/accounts.js";
+import type { Limiter } from "../store/kv/kv-store.js";
+import type { AccessTokenIssuer } from "../tokens/access-token.js";
+import type { FlowStore } from "./flow-token.js";
+import type { OneTimeCodes } from "./one-time-code.js";
+
+/** Everything a flow handler may use; built once by the composition root. */
+export interface FlowDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly flows: FlowStore;
+  readonly codes: OneTimeCodes;
+  readonly accounts: AccountRepository;
+  readonly accessTokens: AccessTokenIssuer;
+  readonly captcha: CaptchaVerifier;
+  /** Flows one client address may start per minute. */
+  readonly flowStarts: Limiter;
+  /** The caller's address as the RPC layer resolved it. */
+  readonly clientAddress: (context: HandlerContext) => string;
+}
+
+/** Refuses a new flow when the client started too many this minute. */
+export async function checkFlowStartAllowed(deps: FlowDeps, context: HandlerContext) {
+  const result = await deps.flowStarts.consume(deps.clientAddress(context));
+  if (!result.allowed) {
+    throw failures.throttled(
+      "too many flows started from this address",
+      result.msBeforeNext / 1000,
+    );
+  }
+}
+
+/** Refuses an empty flow token early, before any lookup. */
+export function requireToken(token: string, field: string): string {
+  if (token === "") throw failures.badRequest(`${field} is required`);
+  return token;
+}

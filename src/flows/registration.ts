@@ -1,0 +1,172 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { IdentifierKind } from "../config.js";
+import { failures, IamError } from "../errors.js";
+import type { RegistrationService } from "../gen/iam/v1/registration_pb.js";
+import { normalizeIdentifier } from "../identity/identifier.js";
+import { hashPassword } from "../identity/password-hash.js";
+import { checkPassword } from "../identity/password-policy.js";
+import { newRefreshToken } from "../tokens/refresh-token.js";
+import { codeActionOf, codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
+import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
+import type { Flow } from "./flow-token.js";
+
+/** What a registration flow remembers: the identifiers proven so far. */
+interface RegistrationState {
+  readonly verified: readonly { kind: IdentifierKind; value: string }[];
+}
+
+type Registration = Flow<RegistrationState>;
+
+const KIND = "registration" as const;
+
+/** How a new account proved itself (RFC 8176): a password and one-time codes. */
+const REGISTRATION_AMR = ["pwd", "otp"];
+
+/**
+ * The registration flow: init → (affirmation/init → affirmation/complete)
+ * for each configured identifier → complete. See docs/flows.md.
+ */
+export function registrationService(deps: FlowDeps): ServiceImpl<typeof RegistrationService> {
+  const { flows, codes, accounts, config, logger } = deps;
+
+  return {
+    async init(_request, context) {
+      await checkFlowStartAllowed(deps, context);
+
+      const started = await flows.start<RegistrationState>(KIND, config.registrationIdentifiers, {
+        verified: [],
+      });
+
+      logger.info({ flow_id: started.flow.id, flow_kind: KIND }, "flow started");
+      return {
+        registrationToken: started.token,
+        requiredActions: toRequiredActions(started.flow.required),
+      };
+    },
+
+    async initAffirmation(request, context) {
+      const token = requireToken(request.registrationToken, "registration_token");
+      const kind = identifierKindFrom(request.action);
+
+      const loaded = await flows.open<RegistrationState>(token, KIND);
+      assertIdentifierOwed(loaded.flow, kind);
+      const value = normalizeIdentifier(kind, request.value);
+      await deps.captcha.verify(request.captcha, deps.clientAddress(context));
+      if (await accounts.isIdentifierTaken(kind, value)) throw failures.conflict();
+
+      const sent = await codes.send<RegistrationState>({
+        token,
+        flowKind: KIND,
+        purpose: KIND,
+        kind,
+        plan: (flow) => {
+          assertIdentifierOwed(flow, kind);
+          return {
+            destination: value,
+            deliver: true,
+            required: [codeActionOf(kind), ...flow.required.slice(1)],
+            state: flow.state,
+          };
+        },
+      });
+
+      return {
+        registrationToken: token,
+        requiredActions: toRequiredActions(sent.loaded.flow.required),
+        resendDate: sent.resendDate.toISOString(),
+        mask: sent.mask,
+      };
+    },
+
+    async completeAffirmation(request) {
+      const token = requireToken(request.registrationToken, "registration_token");
+      const kind = codeKindFrom(request.action);
+
+      const verified = await codes.verify<RegistrationState>({
+        token,
+        flowKind: KIND,
+        kind,
+        value: request.value,
+        accept: (flow, code) => ({
+          verified: [
+            ...flow.state.verified.filter((entry) => entry.kind !== code.kind),
+            { kind: code.kind, value: code.destination },
+          ],
+        }),
+      });
+
+      return {
+        registrationToken: token,
+        requiredActions: toRequiredActions(verified.flow.required),
+      };
+    },
+
+    async resend(request) {
+      const token = requireToken(request.token, "token");
+
+      const sent = await codes.resend<RegistrationState>(token, KIND, KIND, () => true);
+
+      return {
+        token,
+        requiredActions: toRequiredActions(sent.loaded.flow.required),
+        resendDate: sent.resendDate.toISOString(),
+        mask: sent.mask,
+      };
+    },
+
+    async complete(request) {
+      const token = requireToken(request.registrationToken, "registration_token");
+
+      const loaded = await flows.open<RegistrationState>(token, KIND);
+      if (loaded.flow.required.length > 0) throw failures.incomplete();
+      const identifiers = loaded.flow.state.verified;
+      const password = checkPassword(request.secret, {
+        identifiers: identifiers.map((identifier) => identifier.value),
+      });
+
+      const claimed = await flows.claim(loaded);
+      const refresh = newRefreshToken();
+      let created: { userId: string; sessionId: string };
+      try {
+        created = await accounts.registerWithSession({
+          identifiers: [...identifiers],
+          passwordHash: await hashPassword(password),
+          session: {
+            amr: REGISTRATION_AMR,
+            refreshTokenHash: refresh.hash,
+            refreshExpiresAt: new Date(Date.now() + config.refreshTokenTtlSeconds * 1000),
+          },
+        });
+      } catch (error) {
+        const conflict = error instanceof IamError && error.code === "CONFLICT";
+        await (conflict ? flows.consume(claimed) : flows.release(claimed));
+        throw error;
+      }
+
+      const access = await deps.accessTokens.issue({
+        userId: created.userId,
+        sessionId: created.sessionId,
+        amr: REGISTRATION_AMR,
+      });
+      await flows.consume(claimed);
+
+      logger.info(
+        { flow_id: loaded.flow.id, flow_kind: KIND, user_id: created.userId },
+        "account registered",
+      );
+      return {
+        accessToken: access.token,
+        refreshToken: refresh.token,
+        expiresAt: access.expiresAt.toISOString(),
+      };
+    },
+  };
+}
+
+/** The identifier action is owed now, or was just done and is being corrected. */
+function assertIdentifierOwed(flow: Registration, kind: IdentifierKind): void {
+  const owed = flow.required[0];
+  if (owed !== kind && owed !== codeActionOf(kind)) {
+    throw failures.forbidden(`${kind} is not owed in this flow now`);
+  }
+}
