@@ -9,7 +9,7 @@ const SWEEP_INTERVAL_MS = 30_000;
 
 interface Entry {
   value: string;
-  /** Epoch milliseconds after which the entry no longer exists. */
+  /** Monotonic time (`performance.now()`) after which the entry no longer exists. */
   expiresAt: number;
 }
 
@@ -27,7 +27,7 @@ export function createMemoryStore(options: { prefix?: string } = {}): KvStore {
   const entries = new Map<string, Entry>();
   let closed = false;
 
-  const sweep = setInterval(() => dropExpired(entries, Date.now()), SWEEP_INTERVAL_MS);
+  const sweep = setInterval(() => dropExpired(entries, performance.now()), SWEEP_INTERVAL_MS);
   sweep.unref();
 
   function assertOpen(): void {
@@ -42,7 +42,7 @@ export function createMemoryStore(options: { prefix?: string } = {}): KvStore {
 
     const full = prefix + key;
     const entry = entries.get(full);
-    if (entry !== undefined && entry.expiresAt <= Date.now()) {
+    if (entry !== undefined && entry.expiresAt <= performance.now()) {
       entries.delete(full);
       return undefined;
     }
@@ -51,14 +51,15 @@ export function createMemoryStore(options: { prefix?: string } = {}): KvStore {
 
   function put(key: string, value: string, ttlMs: number): void {
     assertOpen();
-    entries.set(prefix + key, { value, expiresAt: Date.now() + ttlMs });
+    entries.set(prefix + key, { value, expiresAt: performance.now() + ttlMs });
   }
 
   function counterState(entry: Entry | undefined): CounterState {
     if (entry === undefined) {
       return { count: 0, msLeft: 0 };
     }
-    return { count: parseCount(entry.value), msLeft: entry.expiresAt - Date.now() };
+    const msLeft = Math.ceil(entry.expiresAt - performance.now());
+    return { count: parseCount(entry.value), msLeft };
   }
 
   return {
