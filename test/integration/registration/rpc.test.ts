@@ -1,11 +1,11 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createIamClient, iamFailureOf } from "../../../clients/typescript/index.js";
 import { ErrorInfoSchema } from "../../../src/gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../../src/gen/google/rpc/status_pb.js";
 import {
@@ -13,8 +13,6 @@ import {
   IdentifierAction,
   RequiredAction,
 } from "../../../src/gen/iam/v1/actions_pb.js";
-import { KeyService } from "../../../src/gen/iam/v1/keys_pb.js";
-import { RegistrationService } from "../../../src/gen/iam/v1/registration_pb.js";
 import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
 
 const PASSWORD = "a long and unusual passphrase";
@@ -23,6 +21,7 @@ describe.each([
   ["Connect over HTTP/1.1", "connect", "1.1"],
   ["Connect over HTTP/2", "connect", "2"],
   ["gRPC-Web over HTTP/1.1", "grpc-web", "1.1"],
+  ["gRPC by the Connect client", "grpc", "2"],
 ] as const)("registration through %s", (_name, protocol, httpVersion) => {
   let service: TestApp;
 
@@ -34,15 +33,12 @@ describe.each([
     await service?.stop();
   });
 
-  function transport() {
-    const options = { baseUrl: service.rpcUrl, httpVersion } as const;
-    return protocol === "connect"
-      ? createConnectTransport(options)
-      : createGrpcWebTransport(options);
+  function clients() {
+    return createIamClient({ baseUrl: service.rpcUrl, protocol, httpVersion });
   }
 
   it("registers a person and returns verifiable tokens", async () => {
-    const client = createClient(RegistrationService, transport());
+    const client = clients().registration;
     const email = uniqueEmail("connect");
 
     const init = await client.init({});
@@ -64,7 +60,7 @@ describe.each([
       secret: PASSWORD,
     });
 
-    const keys = await createClient(KeyService, transport()).listPublicKeys({});
+    const keys = await clients().keys.listPublicKeys({});
     const jwks = createLocalJWKSet({ keys: keys.keys.map((key) => ({ ...key })) });
     const verified = await jwtVerify(done.accessToken, jwks, { issuer: "iam" });
     expect(verified.payload.sub).toBeTruthy();
@@ -72,7 +68,7 @@ describe.each([
   });
 
   it("reports failures with their Connect code and an ErrorInfo reason", async () => {
-    const client = createClient(RegistrationService, transport());
+    const client = clients().registration;
     const init = await client.init({});
 
     const failure = await client
@@ -83,6 +79,7 @@ describe.each([
     expect((failure as ConnectError).code).toBe(Code.FailedPrecondition);
     const [info] = (failure as ConnectError).findDetails(ErrorInfoSchema);
     expect(info).toMatchObject({ reason: "INCOMPLETE", domain: "iam" });
+    expect(iamFailureOf(failure).failureCode).toBe("INCOMPLETE");
   });
 });
 
