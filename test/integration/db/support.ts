@@ -28,6 +28,11 @@ export function uniqueEmail(): string {
   return `user.${randomBytes(6).toString("hex")}@example.com`;
 }
 
+/** A phone number (E.164 form) no other test uses. */
+export function uniquePhone(): string {
+  return `+61491${String(randomBytes(4).readUInt32BE() % 1_000_000).padStart(6, "0")}`;
+}
+
 /** A session to open, with the refresh token the client would receive. */
 export function sessionWithToken(amr: string[] = ["pwd"]): {
   session: NewSession;

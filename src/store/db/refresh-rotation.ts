@@ -1,0 +1,118 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { recordAudit } from "./audit.js";
+import { insertRefreshToken, revokeSessions } from "./session-writes.js";
+
+/** The token that replaces a rotated one. */
+export interface NextRefreshToken {
+  readonly hash: string;
+  readonly expiresAt: Date;
+}
+
+/**
+ * What presenting a refresh token led to. Only `rotated` may issue tokens;
+ * `reused` means a rotated token came back, so its whole session was revoked.
+ */
+export type RotationResult =
+  | { kind: "rotated"; userId: string; sessionId: string; amr: string[] }
+  | { kind: "reused"; userId: string; sessionId: string }
+  | { kind: "expired" }
+  | { kind: "unknown" }
+  | { kind: "revoked" }
+  | { kind: "blocked" };
+
+/**
+ * Rotates a refresh token. The old token is claimed by one conditional
+ * UPDATE (unused, unrevoked, unexpired, live session, active account), so
+ * of concurrent uses at most one wins; the winner's transaction also stores
+ * the next token. A loser learns why it lost; a token that was already used
+ * revokes its session and every token of it.
+ */
+export async function rotateRefreshToken(
+  em: EntityManager,
+  oldHash: string,
+  next: NextRefreshToken,
+): Promise<RotationResult> {
+  const now = new Date();
+
+  const rotated = await em.transactional(async (tx) => {
+    const rows: { session_id: string; user_id: string; amr: string[] }[] = await tx.execute(
+      `update refresh_tokens as t set used_at = ?
+         from sessions as s, users as u
+         where t.token_hash = ? and s.id = t.session_id and u.id = s.user_id
+           and t.used_at is null and t.revoked_at is null and t.expires_at > ?
+           and s.revoked_at is null and u.status = 'active'
+         returning t.session_id, s.user_id, s.amr`,
+      [now, oldHash, now],
+    );
+    const won = rows[0];
+    if (!won) {
+      return undefined;
+    }
+
+    await insertRefreshToken(tx, won.session_id, next.hash, next.expiresAt, now);
+    await tx.execute("update sessions set last_refreshed_at = ? where id = ?", [
+      now,
+      won.session_id,
+    ]);
+    return { userId: won.user_id, sessionId: won.session_id, amr: won.amr };
+  });
+
+  if (rotated) {
+    return { kind: "rotated", ...rotated };
+  }
+  return explainRefusal(em, oldHash, now);
+}
+
+/** What the store knows of a presented token; computed in SQL, so no timestamps to parse. */
+interface TokenState {
+  used: boolean;
+  revoked: boolean;
+  expired: boolean;
+  session_id: string;
+  user_id: string;
+  status: string;
+}
+
+async function explainRefusal(em: EntityManager, hash: string, now: Date): Promise<RotationResult> {
+  const rows: TokenState[] = await em.execute(
+    `select t.used_at is not null as used,
+            t.revoked_at is not null or s.revoked_at is not null as revoked,
+            t.expires_at <= ? as expired,
+            s.id as session_id, u.id as user_id, u.status
+       from refresh_tokens t
+       join sessions s on s.id = t.session_id
+       join users u on u.id = s.user_id
+       where t.token_hash = ?`,
+    [now, hash],
+  );
+  const token = rows[0];
+
+  if (!token) {
+    return { kind: "unknown" };
+  }
+  if (token.status !== "active") {
+    return { kind: "blocked" };
+  }
+  if (token.revoked) {
+    return { kind: "revoked" };
+  }
+  if (token.used) {
+    await revokeForReuse(em, token, now);
+    return { kind: "reused", userId: token.user_id, sessionId: token.session_id };
+  }
+  if (token.expired) {
+    return { kind: "expired" };
+  }
+  return { kind: "revoked" };
+}
+
+async function revokeForReuse(em: EntityManager, token: TokenState, now: Date): Promise<void> {
+  await em.transactional(async (tx) => {
+    await revokeSessions(tx, { sessionId: token.session_id }, "refresh_token_reused", now);
+    await recordAudit(
+      tx,
+      { type: "session.refresh_token_reused", userId: token.user_id, sessionId: token.session_id },
+      now,
+    );
+  });
+}
