@@ -1,0 +1,86 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../../src/log.js";
+import { createAccountRepository } from "../../../src/store/db/accounts.js";
+import { openDatabase } from "../../../src/store/db/database.js";
+import { sessionWithToken, uniqueEmail } from "./support.js";
+
+describe("embedded store (PGlite over a unix socket)", () => {
+  let dataDir: string;
+  const openEmbedded = () => openDatabase({ dataDir, logger: silentLogger(), poolSize: 4 });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "iam-db-"));
+  });
+
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("migrates, keeps an account across a restart, and serves one process only", async () => {
+    const email = uniqueEmail();
+    const first = await openEmbedded();
+    expect(first.kind).toBe("embedded");
+    const created = await createAccountRepository(first).registerWithSession({
+      identifiers: [{ kind: "email", value: email }],
+      passwordHash: "hash",
+      session: sessionWithToken().session,
+    });
+    await expect(openEmbedded()).rejects.toThrow(/in use by process/);
+    await first.close();
+
+    const reopened = await openEmbedded();
+    try {
+      const found = await createAccountRepository(reopened).findByIdentifier("email", email);
+      expect(found?.userId).toBe(created.userId);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it("takes over a lock left by a process that no longer runs", async () => {
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid;
+    await writeFile(join(dataDir, "iam.lock"), String(gone));
+
+    const db = await openEmbedded();
+    await db.close();
+  });
+
+  it("keeps its directory private, since the socket asks for no password", async () => {
+    const db = await openEmbedded();
+    try {
+      expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+      expect((await stat(join(dataDir, ".s.PGSQL.5432"))).isSocket()).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("gives exactly one of 10 parallel registrations of one e-mail the account", async () => {
+    const db = await openEmbedded();
+    try {
+      const accounts = createAccountRepository(db);
+      const email = uniqueEmail();
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 10 }, () =>
+          accounts.registerWithSession({
+            identifiers: [{ kind: "email", value: email }],
+            passwordHash: "hash",
+            session: sessionWithToken().session,
+          }),
+        ),
+      );
+
+      const codes = outcomes.map((outcome) =>
+        outcome.status === "fulfilled" ? "OK" : (outcome.reason as { code?: string }).code,
+      );
+      expect(codes.filter((code) => code === "OK")).toHaveLength(1);
+      expect(codes.filter((code) => code === "CONFLICT")).toHaveLength(9);
+    } finally {
+      await db.close();
+    }
+  });
+});
