@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/log.js";
 import { createAccountRepository } from "../../../src/store/db/accounts.js";
 import { openDatabase } from "../../../src/store/db/database.js";
+import { loadSigningKeys } from "../../../src/tokens/signing-keys.js";
 import { sessionWithToken, uniqueEmail } from "./support.js";
 
 describe("embedded store (PGlite over a unix socket)", () => {
@@ -20,7 +21,7 @@ describe("embedded store (PGlite over a unix socket)", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("migrates, keeps an account across a restart, and serves one process only", async () => {
+  it("migrates, keeps accounts and keys across a restart, and serves one process only", async () => {
     const email = uniqueEmail();
     const first = await openEmbedded();
     expect(first.kind).toBe("embedded");
@@ -29,6 +30,7 @@ describe("embedded store (PGlite over a unix socket)", () => {
       passwordHash: "hash",
       session: sessionWithToken().session,
     });
+    const kid = (await loadSigningKeys(first)).current().kid;
     await expect(openEmbedded()).rejects.toThrow(/in use by process/);
     await first.close();
 
@@ -36,6 +38,7 @@ describe("embedded store (PGlite over a unix socket)", () => {
     try {
       const found = await createAccountRepository(reopened).findByIdentifier("email", email);
       expect(found?.userId).toBe(created.userId);
+      expect((await loadSigningKeys(reopened)).current().kid).toBe(kid);
     } finally {
       await reopened.close();
     }

@@ -1,0 +1,165 @@
+import type { CryptoKey } from "jose";
+import { importJWK } from "jose";
+import type { Logger } from "../log.js";
+import type { Database } from "../store/db/database.js";
+import type { SigningKeyRow, StoredJwk } from "../store/db/entities/signing-key.js";
+import { storeFailure } from "../store/db/errors.js";
+import { addSigningKey, readUsableKeys, SIGNING_ALG } from "./signing-key-store.js";
+
+/** A public key as the JWKS publishes it (an OKP key); never carries `d`. */
+export interface PublicJwk {
+  kty: string;
+  crv: string;
+  x: string;
+  kid: string;
+  alg: "EdDSA";
+  use: "sig";
+}
+
+/**
+ * The signing keys of this instance, loaded from PostgreSQL. The newest
+ * active key signs; every active key, and each retired key within the
+ * grace period, verifies.
+ */
+export interface SigningKeyRing {
+  /** The key that signs new access tokens. */
+  current(): { kid: string; key: CryptoKey };
+  /** Every public key that may verify a live token, for the JWKS. */
+  publicKeys(): PublicJwk[];
+  /** Adds a new key that signs from now on; the old ones verify for the grace period. */
+  rotate(): Promise<void>;
+  /** Reloads the keys (another instance may have rotated). */
+  refresh(): Promise<void>;
+  /**
+   * The public key named `kid`, if it may verify now. An unknown kid reloads
+   * the keys first, at most once per `missRefreshSeconds`.
+   */
+  verificationKey(kid: string): Promise<CryptoKey | undefined>;
+}
+
+/** Options of `loadSigningKeys`. */
+export interface SigningKeyOptions {
+  /**
+   * How long a retired key still verifies, in seconds. It must be at least
+   * the access-token lifetime plus `refreshSeconds`. Default 3600.
+   */
+  readonly graceSeconds?: number;
+  /** How old the loaded keys may get before a use reloads them in the background. Default 60. */
+  readonly refreshSeconds?: number;
+  /** Least interval between reloads caused by unknown kids. Default 10. */
+  readonly missRefreshSeconds?: number;
+  readonly logger?: Logger;
+}
+
+interface LoadedKey {
+  readonly kid: string;
+  readonly retiredAt: Date | null;
+  readonly privateKey: CryptoKey;
+  readonly publicKey: CryptoKey;
+  readonly jwk: PublicJwk;
+}
+
+/**
+ * Loads the signing keys, creating the first Ed25519 key when the table
+ * has none. Two instances starting together create one key between them.
+ */
+export async function loadSigningKeys(
+  db: Database,
+  options: SigningKeyOptions = {},
+): Promise<SigningKeyRing> {
+  const graceMs = (options.graceSeconds ?? 3600) * 1000;
+  const refreshMs = (options.refreshSeconds ?? 60) * 1000;
+  const missRefreshMs = (options.missRefreshSeconds ?? 10) * 1000;
+  let keys: LoadedKey[] = [];
+  let loadedAt = 0;
+  let loading: Promise<void> | undefined;
+
+  const load = async () => {
+    try {
+      const created = await addSigningKey(db.orm.em.fork(), { rotate: false });
+      if (created) {
+        options.logger?.info({ kid: created }, "signing key created");
+      }
+      const rows = await readUsableKeys(db.orm.em.fork(), graceMs / 1000, new Date());
+      keys = await Promise.all(rows.map(importKey));
+      loadedAt = Date.now();
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  };
+  const refresh = () => {
+    loading ??= load().finally(() => {
+      loading = undefined;
+    });
+    return loading;
+  };
+  const refreshIfStale = () => {
+    if (Date.now() - loadedAt > refreshMs && !loading) {
+      refresh().catch((error) => options.logger?.warn({ err: error }, "signing keys not reloaded"));
+    }
+  };
+  const usable = () => {
+    const now = Date.now();
+    return keys.filter((key) => !key.retiredAt || key.retiredAt.getTime() + graceMs > now);
+  };
+
+  await refresh();
+  return {
+    current: () => {
+      refreshIfStale();
+      const signer = newestActive(keys);
+      return { kid: signer.kid, key: signer.privateKey };
+    },
+    publicKeys: () => {
+      refreshIfStale();
+      return usable().map((key) => ({ ...key.jwk }));
+    },
+    rotate: async () => {
+      try {
+        const kid = await addSigningKey(db.orm.em.fork(), { rotate: true });
+        options.logger?.info({ kid }, "signing keys rotated");
+      } catch (error) {
+        throw storeFailure(error);
+      }
+      await refresh();
+    },
+    refresh,
+    verificationKey: async (kid) => {
+      const found = usable().find((key) => key.kid === kid);
+      if (found || Date.now() - loadedAt < missRefreshMs) {
+        return found?.publicKey;
+      }
+      await refresh();
+      return usable().find((key) => key.kid === kid)?.publicKey;
+    },
+  };
+}
+
+/** The newest key that is not retired; the newest of all if every key was retired meanwhile. */
+function newestActive(keys: readonly LoadedKey[]): LoadedKey {
+  const active = keys.filter((key) => key.retiredAt === null);
+  const signer = active.at(-1) ?? keys.at(-1);
+  if (!signer) {
+    throw new Error("no signing key is loaded");
+  }
+  return signer;
+}
+
+async function importKey(row: SigningKeyRow): Promise<LoadedKey> {
+  const [privateKey, publicKey] = await Promise.all([
+    importJWK(row.privateJwk as StoredJwk, SIGNING_ALG, { extractable: false }),
+    importJWK(row.publicJwk, SIGNING_ALG),
+  ]);
+  if (!("type" in privateKey) || !("type" in publicKey)) {
+    throw new Error(`signing key ${row.kid} is not an asymmetric key`);
+  }
+
+  const { kty = "", crv = "", x = "" } = row.publicJwk;
+  return {
+    kid: row.kid,
+    retiredAt: row.retiredAt ?? null,
+    privateKey,
+    publicKey,
+    jwk: { kty, crv, x, kid: row.kid, alg: SIGNING_ALG, use: "sig" },
+  };
+}
