@@ -1,0 +1,452 @@
+import http from "node:http";
+import type { DescMessage, DescMethodUnary } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enumValueJsonName } from "../../../gateway/json.js";
+import { ROUTES } from "../../../gateway/routes.js";
+import { type Gateway, startGateway } from "../../../gateway/server.js";
+import {
+  inProcessTransport,
+  type RemoteTransport,
+  remoteTransport,
+} from "../../../gateway/transport.js";
+import { FAILURES, type FailureCode } from "../../../src/errors.js";
+import { AuthenticationService } from "../../../src/gen/iam/v1/authentication_pb.js";
+import { RecoveryService } from "../../../src/gen/iam/v1/recovery_pb.js";
+import { RegistrationService } from "../../../src/gen/iam/v1/registration_pb.js";
+import { rpcInterceptors } from "../../../src/rpc/interceptors.js";
+import { type RpcServer, startRpcServer } from "../../../src/rpc/listener.js";
+import {
+  BROKEN,
+  LEAK,
+  logger,
+  RETRY_AFTER,
+  switchableReadiness,
+  TAKEN,
+  THROTTLED,
+  testRoutes,
+} from "./support.js";
+
+const ready = switchableReadiness();
+let gateway: Gateway;
+let base: string;
+
+beforeAll(async () => {
+  const transport = inProcessTransport(testRoutes, {
+    interceptors: rpcInterceptors(logger),
+    trustedProxies: [],
+    readiness: ready.readiness,
+  });
+  gateway = await startGateway({
+    host: "127.0.0.1",
+    port: 0,
+    transport,
+    logger,
+    trustedProxies: [],
+  });
+  base = `http://127.0.0.1:${gateway.port}`;
+});
+
+afterAll(async () => {
+  await gateway?.close();
+});
+
+/** POSTs a body (an object is sent as JSON, a string as it is) and reads the answer. */
+async function post(path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(base + path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: body === undefined || typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json: Record<string, unknown> = text === "" ? {} : JSON.parse(text);
+  return { response, status: response.status, json };
+}
+
+const affirmation = { registration_token: "reg-1", action: "email", value: "a@example.com" };
+
+describe("gateway documented paths", () => {
+  it("answers POST /registration/init without a body", async () => {
+    const { status, json, response } = await post("/registration/init");
+    expect(status).toBe(200);
+    expect(json).toEqual({ registration_token: "reg-1", required_actions: ["email"] });
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("turns a documented JSON body into the RPC and its answer back into JSON", async () => {
+    const { status, json } = await post("/registration/affirmation/init", affirmation);
+    expect(status).toBe(200);
+    expect(json).toEqual({
+      registration_token: "reg-1",
+      required_actions: ["email_code"],
+      resend_date: "2026-01-01T00:01:00.000Z",
+      mask: "127.0.0.1",
+    });
+  });
+
+  it("answers the ping, liveness and JWKS", async () => {
+    expect((await fetch(`${base}/`)).status).toBe(200);
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: "alive" });
+    const jwks = await fetch(`${base}/.well-known/jwks.json`);
+    expect(jwks.status).toBe(200);
+    expect(await jwks.json()).toEqual({
+      keys: [
+        {
+          kty: "OKP",
+          crv: "Ed25519",
+          x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+          kid: "k1",
+        },
+      ],
+    });
+  });
+
+  it("answers HEAD on GET paths", async () => {
+    const response = await fetch(`${base}/healthz`, { method: "HEAD" });
+    expect(response.status).toBe(200);
+  });
+
+  it("reports readiness from the health service", async () => {
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    ready.set(false);
+    const notReady = await fetch(`${base}/readyz`);
+    ready.set(true);
+    expect(notReady.status).toBe(503);
+    expect(((await notReady.json()) as { failure_code: string }).failure_code).toBe("SERVER_ERROR");
+  });
+});
+
+describe("gateway route table", () => {
+  const expected: Record<string, string> = {
+    "/registration/init": "RegistrationService/Init",
+    "/registration/affirmation/init": "RegistrationService/InitAffirmation",
+    "/registration/affirmation/complete": "RegistrationService/CompleteAffirmation",
+    "/registration/affirmation/resend": "RegistrationService/Resend",
+    "/registration/complete": "RegistrationService/Complete",
+    "/recovery/password/reset/init": "RecoveryService/Init",
+    "/recovery/password/reset/affirmation/init": "RecoveryService/InitAffirmation",
+    "/recovery/password/reset/affirmation/complete": "RecoveryService/CompleteAffirmation",
+    "/recovery/password/reset/affirmation/resend": "RecoveryService/Resend",
+    "/recovery/password/reset/complete": "RecoveryService/Complete",
+    "/recovery/refresh/access": "RecoveryService/RefreshAccess",
+    "/authentication/init": "AuthenticationService/Init",
+    "/authentication/affirmation/init": "AuthenticationService/InitAffirmation",
+    "/authentication/affirmation/complete": "AuthenticationService/CompleteAffirmation",
+    "/authentication/affirmation/resend": "AuthenticationService/Resend",
+    "/authentication/complete": "AuthenticationService/Complete",
+  };
+  const called: string[] = [];
+  let recording: Gateway;
+
+  beforeAll(async () => {
+    const transport = inProcessTransport(recordingRoutes(called), { trustedProxies: [] });
+    recording = await startGateway({
+      host: "127.0.0.1",
+      port: 0,
+      transport,
+      logger,
+      trustedProxies: [],
+    });
+  });
+
+  afterAll(async () => {
+    await recording?.close();
+  });
+
+  it.each(Object.entries(expected))("sends POST %s to %s", async (path, rpc) => {
+    const route = ROUTES.get(path);
+    expect(route?.kind).toBe("rpc");
+    const input = route?.kind === "rpc" ? route.rpc.input : undefined;
+    const response = await fetch(`http://127.0.0.1:${recording.port}${path}`, {
+      method: "POST",
+      body: JSON.stringify(input === undefined ? {} : minimalBody(input)),
+    });
+    expect(response.status).toBe(200);
+    expect(called.at(-1)).toBe(rpc);
+  });
+});
+
+describe("gateway failures", () => {
+  const codes = Object.keys(FAILURES) as FailureCode[];
+
+  it.each(codes)("answers %s with its status and the documented body", async (code) => {
+    const body = { registration_token: "reg-1", action: "email_code", value: code };
+    const { status, json, response } = await post("/registration/affirmation/complete", body);
+    expect(status).toBe(FAILURES[code].httpStatus);
+    expect(json).toEqual({ failure_code: code, failure_message: `failed: ${code}` });
+    expect(response.headers.get("retry-after")).toBeNull();
+  });
+
+  it("adds Retry-After to a throttle", async () => {
+    const body = { registration_token: "reg-1", action: "email_code", value: THROTTLED };
+    const { status, json, response } = await post("/registration/affirmation/complete", body);
+    expect(status).toBe(403);
+    expect(json.failure_code).toBe("FORBIDDEN");
+    expect(response.headers.get("retry-after")).toBe(String(RETRY_AFTER));
+  });
+
+  it("answers CONFLICT from a named constructor", async () => {
+    const { status, json } = await post("/registration/affirmation/init", {
+      ...affirmation,
+      value: TAKEN,
+    });
+    expect(status).toBe(400);
+    expect(json.failure_code).toBe("CONFLICT");
+  });
+
+  it("hides a handler's bug behind a generic SERVER_ERROR", async () => {
+    const { status, json } = await post("/registration/affirmation/init", {
+      ...affirmation,
+      value: BROKEN,
+    });
+    expect(status).toBe(500);
+    expect(json.failure_code).toBe("SERVER_ERROR");
+    expect(JSON.stringify(json)).not.toContain("hunter2");
+    expect(JSON.stringify(json)).not.toContain(LEAK);
+  });
+
+  it.each([
+    ["text that is not JSON", "{not json", /not valid JSON/],
+    ["a JSON array", "[]", /JSON object/],
+    ["a JSON string", '"hello"', /JSON object/],
+    ["a missing field", JSON.stringify({ action: "email", value: "x" }), /registration_token/],
+    ["a wrong type", JSON.stringify({ ...affirmation, value: 5 }), /value must be a string/],
+    ["an unknown enum", JSON.stringify({ ...affirmation, action: "fax" }), /action/],
+    ["an unspecified enum", JSON.stringify({ ...affirmation, action: "unspecified" }), /action/],
+  ])("answers %s with BAD_REQUEST", async (_name, body, message) => {
+    const { status, json } = await post("/registration/affirmation/init", body);
+    expect(status).toBe(400);
+    expect(json.failure_code).toBe("BAD_REQUEST");
+    expect(json.failure_message).toMatch(message);
+  });
+
+  it("ignores unknown fields", async () => {
+    const { status } = await post("/registration/affirmation/init", { ...affirmation, x: [1] });
+    expect(status).toBe(200);
+  });
+
+  it("refuses a 65 KiB body by its Content-Length and closes the connection", async () => {
+    const big = JSON.stringify({ ...affirmation, value: "a".repeat(65 * 1024) });
+    const { status, json, response } = await post("/registration/affirmation/init", big);
+    expect(status).toBe(400);
+    expect(json.failure_code).toBe("BAD_REQUEST");
+    expect(response.headers.get("connection")).toBe("close");
+  });
+
+  it("refuses a chunked body once it passes 64 KiB", async () => {
+    const answer = await rawChunkedPost("/registration/affirmation/init", 80, 1024);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).failure_code).toBe("BAD_REQUEST");
+  });
+
+  it("accepts a chunked body under the limit", async () => {
+    const answer = await rawChunkedPost("/registration/init", 0, 0);
+    expect(answer.status).toBe(200);
+  });
+
+  it("answers an unknown path with 404 and a BAD_REQUEST body", async () => {
+    const { status, json } = await post("/registration/nope", {});
+    expect(status).toBe(404);
+    expect(json.failure_code).toBe("BAD_REQUEST");
+    expect((await fetch(`${base}/registration/init/`)).status).toBe(404);
+  });
+
+  it("answers a wrong method with 405, Allow and a BAD_REQUEST body", async () => {
+    const get = await fetch(`${base}/registration/init`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    expect(((await get.json()) as { failure_code: string }).failure_code).toBe("BAD_REQUEST");
+    const postPing = await post("/healthz", {});
+    expect(postPing.status).toBe(405);
+    expect(postPing.response.headers.get("allow")).toBe("GET, HEAD");
+  });
+
+  it("never answers a 5xx to odd input", async () => {
+    const odd = ["", "null", "{}", '{"registration_token": null}', "\u0000", "{".repeat(5000)];
+    for (const body of odd) {
+      const { status } = await post("/registration/affirmation/init", body);
+      expect(status, body.slice(0, 20)).toBeLessThan(500);
+    }
+  });
+});
+
+describe("gateway request context", () => {
+  it("echoes a well-formed X-Request-Id and hands it to the RPC", async () => {
+    const { json, response } = await post(
+      "/registration/affirmation/resend",
+      { token: "t" },
+      { "x-request-id": "trace-123" },
+    );
+    expect(response.headers.get("x-request-id")).toBe("trace-123");
+    expect(json.token).toBe("trace-123");
+  });
+
+  it("generates a request id when there is none or it is malformed", async () => {
+    const { json, response } = await post(
+      "/registration/affirmation/resend",
+      { token: "t" },
+      { "x-request-id": "bad id\twith spaces" },
+    );
+    const id = response.headers.get("x-request-id");
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(json.token).toBe(id);
+  });
+
+  it("does not believe X-Forwarded-For from a peer that is not a trusted proxy", async () => {
+    const { json } = await post("/registration/affirmation/init", affirmation, {
+      "x-forwarded-for": "198.51.100.7",
+    });
+    expect(json.mask).toBe("127.0.0.1");
+  });
+
+  it("believes X-Forwarded-For from a trusted proxy", async () => {
+    const transport = inProcessTransport(testRoutes, {
+      interceptors: rpcInterceptors(logger),
+      trustedProxies: ["127.0.0.0/8"],
+    });
+    const trusting = await startGateway({
+      host: "127.0.0.1",
+      port: 0,
+      transport,
+      logger,
+      trustedProxies: ["127.0.0.0/8"],
+    });
+    try {
+      const response = await fetch(
+        `http://127.0.0.1:${trusting.port}/registration/affirmation/init`,
+        {
+          method: "POST",
+          headers: { "x-forwarded-for": "203.0.113.9, 198.51.100.7" },
+          body: JSON.stringify(affirmation),
+        },
+      );
+      expect(((await response.json()) as { mask: string }).mask).toBe("198.51.100.7");
+    } finally {
+      await trusting.close();
+    }
+  });
+});
+
+describe("gateway alone, in front of a remote RPC server", () => {
+  let rpc: RpcServer;
+  let remote: RemoteTransport;
+  let alone: Gateway;
+
+  beforeAll(async () => {
+    rpc = await startRpcServer({
+      host: "127.0.0.1",
+      port: 0,
+      routes: testRoutes,
+      interceptors: rpcInterceptors(logger),
+      trustedProxies: ["127.0.0.1"],
+      readiness: ready.readiness,
+      logger,
+    });
+    remote = remoteTransport(`http://127.0.0.1:${rpc.port}`);
+    alone = await startGateway({
+      host: "127.0.0.1",
+      port: 0,
+      transport: remote,
+      logger,
+      trustedProxies: ["127.0.0.1"],
+    });
+  });
+
+  afterAll(async () => {
+    await alone?.close();
+    remote?.close();
+    await rpc?.close();
+  });
+
+  it("carries answers, failures, readiness and the client address", async () => {
+    const url = `http://127.0.0.1:${alone.port}`;
+    const ok = await fetch(`${url}/registration/affirmation/init`, {
+      method: "POST",
+      headers: { "x-forwarded-for": "198.51.100.8" },
+      body: JSON.stringify(affirmation),
+    });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { mask: string }).mask).toBe("198.51.100.8");
+
+    const throttled = await fetch(`${url}/registration/affirmation/complete`, {
+      method: "POST",
+      body: JSON.stringify({ registration_token: "r", action: "email_code", value: THROTTLED }),
+    });
+    expect(throttled.status).toBe(403);
+    expect(throttled.headers.get("retry-after")).toBe(String(RETRY_AFTER));
+    expect(((await throttled.json()) as { failure_code: string }).failure_code).toBe("FORBIDDEN");
+
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  });
+
+  it("answers 503 on /readyz and 500 on calls when the RPC server is gone", async () => {
+    const dead = remoteTransport("http://127.0.0.1:9");
+    const orphan = await startGateway({
+      host: "127.0.0.1",
+      port: 0,
+      transport: dead,
+      logger,
+      trustedProxies: [],
+    });
+    try {
+      const url = `http://127.0.0.1:${orphan.port}`;
+      expect((await fetch(`${url}/readyz`)).status).toBe(503);
+      const call = await fetch(`${url}/registration/init`, { method: "POST" });
+      expect(call.status).toBe(500);
+      expect(await call.json()).toEqual({
+        failure_code: "SERVER_ERROR",
+        failure_message: "the service could not complete the request",
+      });
+    } finally {
+      await orphan.close();
+      dead.close();
+    }
+  });
+});
+
+/** Every method of the three flow services, answering an empty message and noting its name. */
+function recordingRoutes(called: string[]) {
+  return (router: ConnectRouter) => {
+    for (const service of [RegistrationService, RecoveryService, AuthenticationService]) {
+      for (const method of service.methods) {
+        router.rpc(method as DescMethodUnary, () => {
+          called.push(`${service.name}/${method.name}`);
+          return {};
+        });
+      }
+    }
+  };
+}
+
+/** A body with every required field filled: strings "x", enums their first named value. */
+function minimalBody(input: DescMessage): Record<string, string> {
+  const body: Record<string, string> = {};
+  for (const field of input.fields) {
+    if (field.fieldKind === "scalar") body[field.name] = "x";
+    if (field.fieldKind === "enum") {
+      body[field.name] = enumValueJsonName(field.enum, 1) ?? "";
+    }
+  }
+  return body;
+}
+
+/** Sends a chunked body of `chunks` × `size` bytes with node:http and reads the answer. */
+function rawChunkedPost(path: string, chunks: number, size: number) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const request = http.request(`${base}${path}`, { method: "POST" }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (text: string) => {
+        body += text;
+      });
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on("error", reject);
+    for (let index = 0; index < chunks; index++) {
+      if (request.destroyed) break;
+      request.write("x".repeat(size));
+    }
+    request.end();
+  });
+}
