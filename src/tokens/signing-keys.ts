@@ -40,8 +40,9 @@ export interface SigningKeyRing {
 /** Options of `loadSigningKeys`. */
 export interface SigningKeyOptions {
   /**
-   * How long a retired key still verifies, in seconds. It must be at least
-   * the access-token lifetime plus `refreshSeconds`. Default 3600.
+   * How long a retired key still verifies, in seconds: the access-token
+   * lifetime. The ring adds `refreshSeconds`, because another instance
+   * may sign with a key for that long after it was retired. Default 900.
    */
   readonly graceSeconds?: number;
   /** How old the loaded keys may get before a use reloads them in the background. Default 60. */
@@ -67,8 +68,8 @@ export async function loadSigningKeys(
   db: Database,
   options: SigningKeyOptions = {},
 ): Promise<SigningKeyRing> {
-  const graceMs = (options.graceSeconds ?? 3600) * 1000;
   const refreshMs = (options.refreshSeconds ?? 60) * 1000;
+  const graceMs = (options.graceSeconds ?? 900) * 1000 + refreshMs;
   const missRefreshMs = (options.missRefreshSeconds ?? 10) * 1000;
   let keys: LoadedKey[] = [];
   let loadedAt = 0;
@@ -87,7 +88,10 @@ export async function loadSigningKeys(
       throw storeFailure(error);
     }
   };
-  const refresh = () => {
+  // A refresh always reads after it was asked for: a load already running
+  // may predate a rotation, so it is awaited and then a new one starts.
+  const refresh = async () => {
+    await loading?.catch(() => {});
     loading ??= load().finally(() => {
       loading = undefined;
     });

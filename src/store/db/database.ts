@@ -4,7 +4,7 @@ import type pg from "pg";
 import type { Logger } from "../../log.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded.js";
 import { ENTITIES } from "./entities/index.js";
-import { storeFailure } from "./errors.js";
+import { isDatabaseFailure, storeFailure } from "./errors.js";
 import { applyMigrations } from "./migrate.js";
 import { MIGRATIONS } from "./migrations/index.js";
 
@@ -57,7 +57,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   } catch (error) {
     await orm?.close(true).catch(() => {});
     await embedded?.stop().catch(() => {});
-    throw storeFailure(error);
+    throw isDatabaseFailure(error) ? storeFailure(error) : error;
   }
 
   return createDatabase(orm, embedded);

@@ -61,6 +61,11 @@ export function storeFailure(error: unknown): IamError {
   return failures.server(error);
 }
 
+/** Whether an error came from the database or the way to it, rather than from this code. */
+export function isDatabaseFailure(error: unknown): boolean {
+  return error instanceof DriverException || isUnavailable(error, driverDetails(error));
+}
+
 /** Whether an error is a unique violation of the one constraint named. */
 export function isUniqueViolation(error: unknown, constraint: string): boolean {
   return (

@@ -79,7 +79,7 @@ describe("access tokens", () => {
   });
 
   it("stop verifying once the retired key's grace has passed", async () => {
-    const shortGrace = await loadSigningKeys(db, { graceSeconds: 0 });
+    const shortGrace = await loadSigningKeys(db, { graceSeconds: 0, refreshSeconds: 0 });
     const issued = await createAccessTokenIssuer({
       keys: shortGrace,
       issuer: ISSUER,

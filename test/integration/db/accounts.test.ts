@@ -140,6 +140,32 @@ describe("account repository", () => {
     expect(tokens).toEqual([]);
   });
 
+  it("reports any other database failure as SERVER_ERROR without the values involved", async () => {
+    const { session } = sessionWithToken();
+    const email = uniqueEmail();
+    await accounts.registerWithSession({
+      identifiers: [{ kind: "email", value: uniqueEmail() }],
+      passwordHash: "hash",
+      session,
+    });
+
+    const failure = await accounts
+      .registerWithSession({
+        identifiers: [{ kind: "email", value: email }],
+        passwordHash: "another-secret-hash",
+        session,
+      })
+      .catch((error) => error);
+
+    expect(failure).toBeInstanceOf(IamError);
+    expect(failure).toMatchObject({ code: "SERVER_ERROR", unavailable: false });
+    const told = `${failure.message} ${failure.cause?.message} ${failure.cause?.stack}`;
+    expect(told).toContain("refresh_tokens_token_hash_unique");
+    for (const value of [email, "another-secret-hash", session.refreshTokenHash]) {
+      expect(told).not.toContain(value);
+    }
+  });
+
   it("tells whether an identifier is taken, per kind", async () => {
     const email = uniqueEmail();
     expect(await accounts.isIdentifierTaken("email", email)).toBe(false);

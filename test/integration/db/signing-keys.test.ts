@@ -71,7 +71,7 @@ describe("signing keys", () => {
   });
 
   it("drops a retired key once its grace has passed", async () => {
-    const ring = await loadSigningKeys(db, { graceSeconds: 0 });
+    const ring = await loadSigningKeys(db, { graceSeconds: 0, refreshSeconds: 0 });
     const before = ring.current().kid;
 
     await ring.rotate();
