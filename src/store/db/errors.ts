@@ -25,14 +25,7 @@ export class DatabaseError extends Error {
 
 /** SQLSTATE classes and node error codes that mean "the database is not reachable". */
 const UNAVAILABLE_STATES = ["08", "57P01", "57P02", "57P03", "53300"];
-const UNAVAILABLE_CODES = [
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EPIPE",
-  "ENOENT",
-];
+const UNAVAILABLE_CODES = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE"];
 
 /**
  * Turns anything a store operation threw into the domain error the caller
