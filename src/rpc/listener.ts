@@ -133,6 +133,9 @@ function trackConnections(h2: http2.Http2Server, logger: Logger): Connections {
     undecided,
     sessions,
     accept(socket) {
+      // Small RPC frames must not wait for Nagle's algorithm; the http2
+      // server cannot set this itself through the replaying wrapper.
+      socket.setNoDelay(true);
       sockets.add(socket);
       undecided.add(socket);
       socket.once("close", () => {
