@@ -14,6 +14,12 @@ export function hasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
 }
 
+/** Whether the request's Content-Length is over the limit (chunked bodies say nothing). */
+export function declaresTooLarge(req: IncomingMessage, limit = MAX_BODY_BYTES): boolean {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  return !Number.isFinite(declared) || declared > limit;
+}
+
 /**
  * Reads a request body of at most `limit` bytes. A declared
  * Content-Length over the limit is refused before a byte is read; a
@@ -22,10 +28,7 @@ export function hasBody(req: IncomingMessage): boolean {
  * closes the connection after answering.
  */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<BodyResult> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (!Number.isFinite(declared) || declared > limit) {
-    return Promise.resolve({ ok: false, reason: "too_large" });
-  }
+  if (declaresTooLarge(req, limit)) return Promise.resolve({ ok: false, reason: "too_large" });
 
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];

@@ -1,11 +1,12 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { ConnectError, type Transport } from "@connectrpc/connect";
 import { IamError } from "../src/errors.js";
 import type { Logger } from "../src/log.js";
 import { acceptRequestId, REQUEST_ID_HEADER } from "../src/rpc/context.js";
 import { failureFromConnectError, type RpcFailure } from "../src/rpc/errors.js";
-import { hasBody } from "./body.js";
+import { declaresTooLarge, hasBody } from "./body.js";
 import { callRpc, checkReadiness, listPublicKeys } from "./handlers.js";
 import { type HttpFailure, sendFailure, sendJson } from "./respond.js";
 import { ROUTES, type Route } from "./routes.js";
@@ -50,15 +51,23 @@ interface Outcome {
  * a 5xx unless the RPC itself answers SERVER_ERROR.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handleRequest(req, res, options).catch((error: unknown) => {
       options.logger.error({ err: error }, "gateway request failed unexpectedly");
       if (!res.headersSent) sendFailure(res, serverFailure());
       else res.destroy();
     });
-  });
+  };
+  const server = http.createServer(onRequest);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  // A client that waits for "100 Continue" is told to go on only if its
+  // body may be read; an oversized one is refused before it is sent.
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    if (!declaresTooLarge(req)) res.writeContinue();
+    onRequest(req, res);
+  });
+  server.on("clientError", answerMalformed);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", reject);
@@ -184,6 +193,34 @@ function failureOf(logger: Logger) {
 function serverFailure(): RpcFailure {
   return { code: "SERVER_ERROR", message: "the service could not complete the request" };
 }
+
+/**
+ * Bytes that are not HTTP get the documented failure body too, never
+ * Node's bare text; the connection is closed after it.
+ */
+function answerMalformed(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = MALFORMED_STATUS[error.code ?? ""] ?? 400;
+  const body = JSON.stringify({
+    failure_code: "BAD_REQUEST",
+    failure_message: "the request is not valid HTTP",
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
+      "content-type: application/json; charset=utf-8\r\n" +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `connection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Statuses Node itself would use for these parse failures. */
+const MALFORMED_STATUS: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
 
 function closeServer(server: http.Server): Promise<void> {
   return new Promise((resolve) => {

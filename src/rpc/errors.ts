@@ -160,8 +160,11 @@ function failureOfConnectCode(code: Code): FailureCode {
     case Code.Unauthenticated:
       return "UNAUTHORIZED";
     case Code.PermissionDenied:
-    case Code.ResourceExhausted:
       return "FORBIDDEN";
+    case Code.ResourceExhausted:
+      // This service's throttles always carry ErrorInfo; a bare
+      // resource_exhausted comes from the protocol: a message over the limit.
+      return "BAD_REQUEST";
     default:
       return "SERVER_ERROR";
   }

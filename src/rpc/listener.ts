@@ -34,6 +34,8 @@ export interface RpcServerOptions {
   readonly logger: Logger;
   /** How long `close` lets calls in flight finish before cutting them. */
   readonly shutdownGraceMs?: number;
+  /** The largest request message read; larger ones are refused unread (default 64 KiB). */
+  readonly maxMessageBytes?: number;
 }
 
 /** A running RPC server. */
@@ -42,6 +44,9 @@ export interface RpcServer {
   /** Stops accepting, lets calls in flight finish (up to the grace), closes every connection. */
   close(): Promise<void>;
 }
+
+/** Contract §3: bodies over 64 KiB are refused without being parsed, on every port. */
+const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 
 /** A connection that has not said which protocol it speaks by then is dropped. */
 const SNIFF_TIMEOUT_MS = 10_000;
@@ -62,6 +67,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       requestContextInterceptor(options.trustedProxies),
       ...(options.interceptors ?? []),
     ],
+    readMaxBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     contextValues: (req) =>
       createContextValues().set(peerAddressKey, connections.peerOf(req) ?? UNKNOWN_CLIENT),
   });

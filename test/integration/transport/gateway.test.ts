@@ -1,4 +1,5 @@
 import http from "node:http";
+import net from "node:net";
 import type { DescMessage, DescMethodUnary } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -245,6 +246,22 @@ describe("gateway failures", () => {
     expect(answer.status).toBe(200);
   });
 
+  it("refuses an oversized body before the client sends it when it expects 100-continue", async () => {
+    const head =
+      "POST /registration/affirmation/init HTTP/1.1\r\nhost: x\r\n" +
+      "content-length: 70000\r\nexpect: 100-continue\r\n\r\n";
+    const answer = await rawExchange(head);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).not.toMatch(/100 Continue/);
+    expect(answer).toContain('"failure_code":"BAD_REQUEST"');
+  });
+
+  it("answers bytes that are not HTTP with the documented failure body", async () => {
+    const answer = await rawExchange("NOT HTTP AT ALL\r\n\r\n");
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('"failure_code":"BAD_REQUEST"');
+  });
+
   it("answers an unknown path with 404 and a BAD_REQUEST body", async () => {
     const { status, json } = await post("/registration/nope", {});
     expect(status).toBe(404);
@@ -429,6 +446,20 @@ function minimalBody(input: DescMessage): Record<string, string> {
     }
   }
   return body;
+}
+
+/** Writes raw bytes to the gateway and reads until it closes the connection. */
+function rawExchange(bytes: string) {
+  return new Promise<string>((resolve, reject) => {
+    const socket = net.connect(gateway.port, "127.0.0.1", () => socket.write(bytes));
+    let text = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    socket.on("close", () => resolve(text));
+    socket.on("error", reject);
+  });
 }
 
 /** Sends a chunked body of `chunks` × `size` bytes with node:http and reads the answer. */

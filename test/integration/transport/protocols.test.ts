@@ -288,6 +288,21 @@ describe("the RPC port's plain HTTP", () => {
     expect(await response.text()).toBe("iam_up 1\n");
   });
 
+  it("refuses a request message over 64 KiB as BAD_REQUEST", async () => {
+    const client = createClient(
+      RegistrationService,
+      createConnectTransport({ baseUrl: base, httpVersion: "1.1" }),
+    );
+    const value = "a".repeat(65 * 1024);
+    const error = await client
+      .initAffirmation({ registrationToken: "r", action: IdentifierAction.EMAIL, value })
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+    expect(failureFromConnectError(error).code).toBe("BAD_REQUEST");
+  });
+
   it("answers bytes that are no HTTP at all with a 400 and a closed connection", async () => {
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(server.port, "127.0.0.1", () => socket.write("HELLO\r\n\r\n"));

@@ -138,8 +138,12 @@ describe("failureFromConnectError", () => {
       code: "UNAUTHORIZED",
       message: "the request is not authorised",
     });
-    expect(failureFromConnectError(new ConnectError("x", Code.ResourceExhausted)).code).toBe(
+    expect(failureFromConnectError(new ConnectError("x", Code.PermissionDenied)).code).toBe(
       "FORBIDDEN",
+    );
+    // Throttles always carry ErrorInfo; a bare one is the protocol's size limit.
+    expect(failureFromConnectError(new ConnectError("x", Code.ResourceExhausted)).code).toBe(
+      "BAD_REQUEST",
     );
     expect(
       failureFromConnectError(new ConnectError("ECONNREFUSED 10.0.0.1", Code.Unavailable)),
