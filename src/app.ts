@@ -68,7 +68,11 @@ export async function startApp(
     if (runRpc) {
       database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
       stops.push(() => (database as Database).close());
-      kv = createKvStore({ redisUrl: config.redisUrl, prefix: options.kvPrefix, logger });
+      kv = createKvStore({
+        redisUrl: config.redisUrl,
+        prefix: options.kvPrefix ?? "iam:",
+        logger,
+      });
       stops.push(() => (kv as KvStore).close());
 
       const keys = await loadSigningKeys(database, {

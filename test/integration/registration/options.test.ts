@@ -42,7 +42,8 @@ describe("registration with e-mail and phone", () => {
 
   it("proves both identifiers in order, masking each destination", async () => {
     const email = uniqueEmail("both");
-    const phone = `+6149157${String(Math.floor(Math.random() * 1000)).padStart(3, "0")}`;
+    // A mobile number reserved for fiction; the run's database is new, so it is free.
+    const phone = "+61491570006";
     const init = await post(service.httpUrl, "/registration/init");
     const token = init.body.registration_token;
     expect(init.body.required_actions).toEqual(["email", "phone"]);
@@ -67,14 +68,14 @@ describe("registration with e-mail and phone", () => {
     });
     expect(mailDone.body.required_actions).toEqual(["phone"]);
 
-    const spaced = `${phone.slice(0, 3)} ${phone.slice(3, 6)} ${phone.slice(6, 9)} ${phone.slice(9)}`;
+    const spaced = "+61 491 570 006";
     const byPhone = await post(service.httpUrl, "/registration/affirmation/init", {
       registration_token: token,
       action: "phone",
       value: spaced,
     });
     expect(byPhone.status).toBe(200);
-    expect(byPhone.body.mask).toBe(`+61 *** *** ${phone.slice(-3)}`);
+    expect(byPhone.body.mask).toBe("+61 *** *** 006");
     expect(service.receiver.received.at(-1)).toMatchObject({ channel: "phone", to: phone });
     const phoneDone = await post(service.httpUrl, "/registration/affirmation/complete", {
       registration_token: token,
