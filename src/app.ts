@@ -14,6 +14,7 @@ import { RecoveryService } from "./gen/iam/v1/recovery_pb.js";
 import { RegistrationService } from "./gen/iam/v1/registration_pb.js";
 import type { Logger } from "./log.js";
 import { clientAddressKey } from "./rpc/context.js";
+import { registerHealth } from "./rpc/health.js";
 import { rpcInterceptors } from "./rpc/interceptors.js";
 import { startRpcServer } from "./rpc/listener.js";
 import { createAccountRepository } from "./store/db/accounts.js";
@@ -78,8 +79,12 @@ export async function startApp(
       const keys = await loadSigningKeys(database, {
         graceSeconds: config.accessTokenTtlSeconds,
       });
-      routes = buildRoutes(config, logger, database, kv, keys);
       const readiness = readinessCheck(database, kv);
+      const services = buildRoutes(config, logger, database, kv, keys);
+      routes = (router) => {
+        services(router);
+        registerHealth(router, readiness);
+      };
 
       const rpc = await startRpcServer({
         host: config.host,
@@ -87,7 +92,6 @@ export async function startApp(
         routes,
         interceptors: rpcInterceptors(logger),
         trustedProxies: config.trustedProxies,
-        readiness,
         logger,
       });
       stops.push(() => rpc.close());
