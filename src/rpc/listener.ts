@@ -72,11 +72,13 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       createContextValues().set(peerAddressKey, connections.peerOf(req) ?? UNKNOWN_CLIENT),
   });
   const onRequest = (req: RpcHttpRequest, res: RpcHttpResponse) => {
-    if (options.extraHttp?.(req, res) === true) return;
+    if (answeredByExtra(options, req, res)) return;
     handler(req, res);
   };
 
   const h1 = http.createServer(onRequest);
+  h1.headersTimeout = 10_000;
+  h1.requestTimeout = 30_000;
   // The http server never listens itself; "listening" starts its own
   // connection tracking, which its request timeouts and close rely on.
   h1.emit("listening");
@@ -103,6 +105,18 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     port,
     close: () => shutDown(tcp, h1, connections, options.shutdownGraceMs ?? 2_000),
   };
+}
+
+/** Lets `extraHttp` answer; if it throws, the caller gets a bare 500 and the server lives on. */
+function answeredByExtra(options: RpcServerOptions, req: RpcHttpRequest, res: RpcHttpResponse) {
+  try {
+    return options.extraHttp?.(req, res) === true;
+  } catch (error) {
+    options.logger.error({ err: error, path: req.url }, "extra http handler failed");
+    if (!res.headersSent) res.writeHead(500);
+    res.end();
+    return true;
+  }
 }
 
 /** The open sockets and HTTP/2 sessions, so that `close` can end them. */

@@ -246,7 +246,7 @@ describe("gateway failures", () => {
     expect(answer.status).toBe(200);
   });
 
-  it("refuses an oversized body before the client sends it when it expects 100-continue", async () => {
+  it("refuses an oversized body before it is sent when the client expects 100", async () => {
     const head =
       "POST /registration/affirmation/init HTTP/1.1\r\nhost: x\r\n" +
       "content-length: 70000\r\nexpect: 100-continue\r\n\r\n";

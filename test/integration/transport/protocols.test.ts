@@ -52,6 +52,7 @@ beforeAll(async () => {
     trustedProxies: [],
     readiness: ready.readiness,
     extraHttp: (req, res) => {
+      if (req.url === "/broken") throw new Error("extra handler bug");
       if (req.url !== "/metrics") return false;
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("iam_up 1\n");
@@ -286,6 +287,11 @@ describe("the RPC port's plain HTTP", () => {
   it("serves extra endpoints such as /metrics on the same port", async () => {
     const response = await fetch(`${base}/metrics`);
     expect(await response.text()).toBe("iam_up 1\n");
+  });
+
+  it("survives an extra endpoint that throws", async () => {
+    expect((await fetch(`${base}/broken`)).status).toBe(500);
+    expect((await fetch(`${base}/metrics`)).status).toBe(200);
   });
 
   it("refuses a request message over 64 KiB as BAD_REQUEST", async () => {

@@ -100,7 +100,7 @@ describe("errorInterceptor", () => {
     expect(failure).toEqual({ code: "FORBIDDEN", message: "wait", retryAfterSeconds: 30 });
   });
 
-  it("logs an unexpected error once, with its stack, and tells the caller nothing of it", async () => {
+  it("logs an unexpected error once, with its stack, and hides it from the caller", async () => {
     const { logger, lines } = capturingLogger();
     const { failure } = await failureOf(
       clientThrowing(new TypeError("secret detail"), logger).init({}),
