@@ -7,14 +7,21 @@ cd "$(dirname "$0")/.."
 
 work=$(mktemp -d)
 database="iam_e2e_$(date +%s)_$$"
-http_port=18480
-rpc_port=18451
-hook_port=18499
+# Three free ports on 127.0.0.1, chosen by the kernel.
+read -r http_port rpc_port hook_port < <(node -e '
+  const net = require("node:net");
+  const servers = [0, 1, 2].map(() => net.createServer().listen(0, "127.0.0.1"));
+  Promise.all(servers.map((s) => new Promise((r) => s.once("listening", r)))).then(() => {
+    console.log(servers.map((s) => s.address().port).join(" "));
+    for (const s of servers) s.close();
+  });')
 secret="e2e-webhook-secret"
 pids=()
 
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Each background job leads its own process group: end the whole group, so
+  # that the node process npm started does not outlive npm.
+  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null || true
   rm -rf "$work"
@@ -57,7 +64,7 @@ code_for() {
 
 psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $database" >/dev/null
 
-node .ci/webhook-receiver.mjs "$hook_port" "$work/codes.jsonl" "$secret" &
+setsid node .ci/webhook-receiver.mjs "$hook_port" "$work/codes.jsonl" "$secret" &
 pids+=($!)
 
 NODE_ENV=production \
@@ -67,7 +74,7 @@ NODE_ENV=production \
   IAM_NOTIFY_WEBHOOK_URL="http://127.0.0.1:$hook_port/codes" \
   IAM_NOTIFY_WEBHOOK_SECRET="$secret" \
   IAM_ISSUER="iam-e2e" \
-  npm start >"$work/service.log" 2>&1 &
+  setsid npm start >"$work/service.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 60); do

@@ -1,4 +1,4 @@
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, Transport } from "@connectrpc/connect";
 import { startGateway } from "../gateway/server.js";
 import { inProcessTransport, remoteTransport } from "../gateway/transport.js";
 import { createCaptchaVerifier } from "./captcha/verifier.js";
@@ -100,13 +100,17 @@ export async function startApp(
     }
 
     if (runGateway) {
-      const transport =
-        routes === undefined
-          ? remoteTransport(config.rpcUrl ?? `http://127.0.0.1:${config.rpcPort}`)
-          : inProcessTransport(routes, {
-              interceptors: rpcInterceptors(logger),
-              trustedProxies: config.trustedProxies,
-            });
+      let transport: Transport;
+      if (routes === undefined) {
+        const remote = remoteTransport(config.rpcUrl ?? `http://127.0.0.1:${config.rpcPort}`);
+        stops.push(async () => remote.close());
+        transport = remote;
+      } else {
+        transport = inProcessTransport(routes, {
+          interceptors: rpcInterceptors(logger),
+          trustedProxies: config.trustedProxies,
+        });
+      }
       const gateway = await startGateway({
         host: config.host,
         port: config.httpPort,
