@@ -99,7 +99,7 @@ export async function loadSigningKeys(
   };
   const refreshIfStale = () => {
     if (Date.now() - loadedAt > refreshMs && !loading) {
-      refresh().catch((error) => options.logger?.warn({ err: error }, "signing keys not reloaded"));
+      refresh().catch((err) => options.logger?.warn({ err }, "signing keys not reloaded"));
     }
   };
   const usable = () => {

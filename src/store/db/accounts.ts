@@ -175,7 +175,7 @@ export function createAccountRepository(db: Database): AccountRepository {
         }),
       ),
 
-    rotateRefreshToken: (oldHash, next) => guarded(() => rotateRefreshToken(fork(), oldHash, next)),
+    rotateRefreshToken: (hash, next) => guarded(() => rotateRefreshToken(fork(), hash, next)),
 
     revokeSession: (sessionId, reason = "logout") =>
       guarded(async () => {

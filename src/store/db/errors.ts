@@ -18,7 +18,8 @@ export class DatabaseError extends Error {
 
   constructor(kind: string, details: { sqlState?: string; table?: string; constraint?: string }) {
     const where = [details.table, details.constraint].filter(Boolean).join("/");
-    super(`${kind}${details.sqlState ? ` ${details.sqlState}` : ""}${where ? ` on ${where}` : ""}`);
+    const state = details.sqlState ? ` ${details.sqlState}` : "";
+    super(`${kind}${state}${where ? ` on ${where}` : ""}`);
     this.sqlState = details.sqlState;
   }
 }

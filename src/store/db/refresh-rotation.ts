@@ -60,7 +60,7 @@ export async function rotateRefreshToken(
   if (rotated) {
     return { kind: "rotated", ...rotated };
   }
-  return explainRefusal(em, oldHash, now);
+  return whyRefused(em, oldHash, now);
 }
 
 /** What the store knows of a presented token; computed in SQL, so no timestamps to parse. */
@@ -73,7 +73,7 @@ interface TokenState {
   status: string;
 }
 
-async function explainRefusal(em: EntityManager, hash: string, now: Date): Promise<RotationResult> {
+async function whyRefused(em: EntityManager, hash: string, now: Date): Promise<RotationResult> {
   const rows: TokenState[] = await em.execute(
     `select t.used_at is not null as used,
             t.revoked_at is not null or s.revoked_at is not null as revoked,

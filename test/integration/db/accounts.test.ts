@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IamError } from "../../../src/errors.js";
-import { type AccountRepository, createAccountRepository } from "../../../src/store/db/accounts.js";
+import type { AccountRepository } from "../../../src/store/db/accounts.js";
+import { createAccountRepository } from "../../../src/store/db/accounts.js";
 import type { Database } from "../../../src/store/db/database.js";
 import { openRunDatabase, sessionWithToken, uniqueEmail, uniquePhone } from "./support.js";
 
@@ -21,7 +22,7 @@ describe("account repository", () => {
   const query = <T>(sql: string, params: unknown[] = []): Promise<T[]> =>
     db.orm.em.fork().execute(sql, params);
 
-  it("stores the account with verified identifiers and only the refresh token's hash", async () => {
+  it("stores verified identifiers and only the refresh token's hash", async () => {
     const email = uniqueEmail();
     const phone = uniquePhone();
     const { session, token, hash } = sessionWithToken(["pwd", "otp"]);
@@ -140,7 +141,7 @@ describe("account repository", () => {
     expect(tokens).toEqual([]);
   });
 
-  it("reports any other database failure as SERVER_ERROR without the values involved", async () => {
+  it("reports other database failures as SERVER_ERROR without the values involved", async () => {
     const { session } = sessionWithToken();
     const email = uniqueEmail();
     await accounts.registerWithSession({

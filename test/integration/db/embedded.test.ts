@@ -21,7 +21,7 @@ describe("embedded store (PGlite over a unix socket)", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("migrates, keeps accounts and keys across a restart, and serves one process only", async () => {
+  it("keeps accounts and keys across a restart and serves one process only", async () => {
     const email = uniqueEmail();
     const first = await openEmbedded();
     expect(first.kind).toBe("embedded");

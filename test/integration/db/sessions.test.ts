@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AccountRepository, createAccountRepository } from "../../../src/store/db/accounts.js";
+import type { AccountRepository } from "../../../src/store/db/accounts.js";
+import { createAccountRepository } from "../../../src/store/db/accounts.js";
 import type { Database } from "../../../src/store/db/database.js";
 import { newRefreshToken } from "../../../src/tokens/refresh-token.js";
 import { openRunDatabase, sessionWithToken, uniqueEmail } from "./support.js";
@@ -55,7 +56,8 @@ describe("sessions and refresh-token rotation", () => {
 
     const reuse = await accounts.rotateRefreshToken(account.hash, inAnHour());
 
-    expect(reuse).toEqual({ kind: "reused", userId: account.userId, sessionId: account.sessionId });
+    const { userId, sessionId } = account;
+    expect(reuse).toEqual({ kind: "reused", userId, sessionId });
     expect(await accounts.rotateRefreshToken(next.hash, inAnHour())).toEqual({ kind: "revoked" });
     const sessions: { revoke_reason: string }[] = await execute(
       "select revoke_reason from sessions where id = ?",
@@ -101,15 +103,15 @@ describe("sessions and refresh-token rotation", () => {
 
   it("revokes every session of an account, newest tokens included", async () => {
     const account = await register();
-    const second = sessionWithToken();
-    await accounts.openSession(account.userId, second.session);
+    const more = sessionWithToken();
+    await accounts.openSession(account.userId, more.session);
 
     expect(await accounts.revokeAllSessions(account.userId)).toBe(2);
 
     expect(await accounts.rotateRefreshToken(account.hash, inAnHour())).toEqual({
       kind: "revoked",
     });
-    expect(await accounts.rotateRefreshToken(second.hash, inAnHour())).toEqual({ kind: "revoked" });
+    expect(await accounts.rotateRefreshToken(more.hash, inAnHour())).toEqual({ kind: "revoked" });
     expect(await accounts.revokeAllSessions(account.userId)).toBe(0);
   });
 

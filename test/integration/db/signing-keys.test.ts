@@ -57,7 +57,7 @@ describe("signing keys", () => {
     expect(JSON.stringify(keys)).not.toContain('"d"');
   });
 
-  it("signs with a new key after rotation and keeps the old one public within the grace", async () => {
+  it("signs with a new key after rotation and keeps the old one public in the grace", async () => {
     const ring = await loadSigningKeys(db, { graceSeconds: 600 });
     const before = ring.current().kid;
 
