@@ -60,14 +60,6 @@ export function isDatabaseFailure(error: unknown): boolean {
   return error instanceof DriverException || isUnavailable(error, driverDetails(error));
 }
 
-/** Whether an error is a unique violation of the one constraint named. */
-export function isUniqueViolation(error: unknown, constraint: string): boolean {
-  return (
-    error instanceof UniqueConstraintViolationException &&
-    driverDetails(error).constraint === constraint
-  );
-}
-
 interface DriverDetails {
   sqlState?: string;
   table?: string;
