@@ -4,10 +4,14 @@ import { inProcessTransport, remoteTransport } from "../gateway/transport.js";
 import { createCaptchaVerifier } from "./captcha/verifier.js";
 import type { Config } from "./config.js";
 import { createDelivery } from "./delivery/index.js";
+import { AccountEpochs } from "./flows/account-epoch.js";
+import { authenticationService } from "./flows/authentication.js";
 import type { FlowDeps } from "./flows/context.js";
 import { FlowStore } from "./flows/flow-token.js";
 import { OneTimeCodes } from "./flows/one-time-code.js";
+import { recoveryService } from "./flows/recovery.js";
 import { registrationService } from "./flows/registration.js";
+import { SignInLockout } from "./flows/sign-in-lockout.js";
 import { AuthenticationService } from "./gen/iam/v1/authentication_pb.js";
 import { KeyService } from "./gen/iam/v1/keys_pb.js";
 import { RecoveryService } from "./gen/iam/v1/recovery_pb.js";
@@ -177,14 +181,18 @@ function buildRoutes(
       points: config.flowsPerClientPerMinute,
       durationSeconds: 60,
     }),
+    lockout: new SignInLockout(kv, {
+      maxFailures: config.loginMaxFailures,
+      lockoutSeconds: config.loginLockoutSeconds,
+    }),
+    epochs: new AccountEpochs(kv, (2 * config.flowTtlSeconds + 86_400) * 1000),
     clientAddress: (context) => context.values.get(clientAddressKey),
   };
 
   return (router) => {
     router.service(RegistrationService, registrationService(deps));
-    // TODO(issue-3): recovery and sign-in answer `unimplemented` until their flows land.
-    router.service(RecoveryService, {});
-    router.service(AuthenticationService, {});
+    router.service(RecoveryService, recoveryService(deps));
+    router.service(AuthenticationService, authenticationService(deps));
     router.service(KeyService, {
       listPublicKeys: async () => ({ keys: keys.publicKeys() }),
     });

@@ -6,8 +6,10 @@ import type { Logger } from "../log.js";
 import type { AccountRepository } from "../store/db/accounts.js";
 import type { Limiter } from "../store/kv/kv-store.js";
 import type { AccessTokenIssuer } from "../tokens/access-token.js";
+import type { AccountEpochs } from "./account-epoch.js";
 import type { FlowStore } from "./flow-token.js";
 import type { OneTimeCodes } from "./one-time-code.js";
+import type { SignInLockout } from "./sign-in-lockout.js";
 
 /** Everything a flow handler may use; built once by the composition root. */
 export interface FlowDeps {
@@ -18,6 +20,8 @@ export interface FlowDeps {
   readonly accounts: AccountRepository;
   readonly accessTokens: AccessTokenIssuer;
   readonly captcha: CaptchaVerifier;
+  readonly lockout: SignInLockout;
+  readonly epochs: AccountEpochs;
   /** Flows one client address may start per minute. */
   readonly flowStarts: Limiter;
   /** The caller's address as the RPC layer resolved it. */

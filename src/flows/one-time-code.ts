@@ -73,6 +73,9 @@ export interface OneTimeCodeDeps {
 export class OneTimeCodes {
   private readonly now: () => number;
 
+  /** A moving average of how long deliveries take, to pad withheld sends alike. */
+  private deliveryMs = 0;
+
   constructor(private readonly deps: OneTimeCodeDeps) {
     this.now = deps.now ?? Date.now;
   }
@@ -114,6 +117,8 @@ export class OneTimeCodes {
           purpose: request.purpose,
           expiresAt: new Date(expiresAt),
         });
+      } else {
+        await this.padLikeDelivery();
       }
 
       this.deps.logger.info(
@@ -230,6 +235,16 @@ export class OneTimeCodes {
     }
   }
 
+  /**
+   * Waits about as long as a delivery takes, so that an answer for an
+   * identifier with no account (recovery) does not come back sooner.
+   */
+  private async padLikeDelivery(): Promise<void> {
+    const jitter = 0.85 + Math.random() * 0.3;
+    const ms = this.deliveryMs * jitter;
+    if (ms >= 1) await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
   private async checkNotBurned(attemptsKey: string): Promise<void> {
     const attempts = await this.deps.kv.peekCounter(attemptsKey);
     if (attempts.count >= this.deps.settings.maxAttempts) throw burned();
@@ -240,8 +255,10 @@ export class OneTimeCodes {
     original: LoadedFlow<S>,
     message: Parameters<DeliveryChannel["deliver"]>[0],
   ): Promise<void> {
+    const started = performance.now();
     try {
       await this.deps.delivery.deliver(message);
+      this.deliveryMs = 0.8 * this.deliveryMs + 0.2 * (performance.now() - started);
     } catch (error) {
       await this.deps.flows.swap(reserved, original.flow);
       throw error;

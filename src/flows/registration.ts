@@ -5,17 +5,15 @@ import type { RegistrationService } from "../gen/iam/v1/registration_pb.js";
 import { normalizeIdentifier } from "../identity/identifier.js";
 import { hashPassword } from "../identity/password-hash.js";
 import { checkPassword } from "../identity/password-policy.js";
-import { newRefreshToken } from "../tokens/refresh-token.js";
 import { codeActionOf, codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
 import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
-import type { Flow } from "./flow-token.js";
+import { assertIdentifierOwed } from "./owed.js";
+import { newSessionSecrets, tokenAnswer } from "./session-tokens.js";
 
 /** What a registration flow remembers: the identifiers proven so far. */
 interface RegistrationState {
   readonly verified: readonly { kind: IdentifierKind; value: string }[];
 }
-
-type Registration = Flow<RegistrationState>;
 
 const KIND = "registration" as const;
 
@@ -125,17 +123,16 @@ export function registrationService(deps: FlowDeps): ServiceImpl<typeof Registra
       });
 
       const claimed = await flows.claim(loaded);
-      const refresh = newRefreshToken();
+      const { refresh, session } = newSessionSecrets(
+        REGISTRATION_AMR,
+        config.refreshTokenTtlSeconds,
+      );
       let created: { userId: string; sessionId: string };
       try {
         created = await accounts.registerWithSession({
           identifiers: [...identifiers],
           passwordHash: await hashPassword(password),
-          session: {
-            amr: REGISTRATION_AMR,
-            refreshTokenHash: refresh.hash,
-            refreshExpiresAt: new Date(Date.now() + config.refreshTokenTtlSeconds * 1000),
-          },
+          session,
         });
       } catch (error) {
         const conflict = error instanceof IamError && error.code === "CONFLICT";
@@ -143,30 +140,18 @@ export function registrationService(deps: FlowDeps): ServiceImpl<typeof Registra
         throw error;
       }
 
-      const access = await deps.accessTokens.issue({
-        userId: created.userId,
-        sessionId: created.sessionId,
-        amr: REGISTRATION_AMR,
-      });
+      const answer = await tokenAnswer(
+        deps.accessTokens,
+        { ...created, amr: REGISTRATION_AMR },
+        refresh,
+      );
       await flows.consume(claimed);
 
       logger.info(
         { flow_id: loaded.flow.id, flow_kind: KIND, user_id: created.userId },
         "account registered",
       );
-      return {
-        accessToken: access.token,
-        refreshToken: refresh.token,
-        expiresAt: access.expiresAt.toISOString(),
-      };
+      return answer;
     },
   };
-}
-
-/** The identifier action is owed now, or was just done and is being corrected. */
-function assertIdentifierOwed(flow: Registration, kind: IdentifierKind): void {
-  const owed = flow.required[0];
-  if (owed !== kind && owed !== codeActionOf(kind)) {
-    throw failures.forbidden(`${kind} is not owed in this flow now`);
-  }
 }

@@ -1,0 +1,208 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { IdentifierKind } from "../config.js";
+import { failures, IamError } from "../errors.js";
+import type { AuthenticationService } from "../gen/iam/v1/authentication_pb.js";
+import { normalizeIdentifier } from "../identity/identifier.js";
+import { verifyAgainstDummy, verifyPassword } from "../identity/password-hash.js";
+import type { AccountRecord } from "../store/db/accounts.js";
+import type { AccountBinding } from "./account-epoch.js";
+import { codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
+import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
+import type { LoadedFlow } from "./flow-token.js";
+import { assertIdentifierOwed } from "./owed.js";
+import { newSessionSecrets, tokenAnswer } from "./session-tokens.js";
+
+/** What a sign-in flow remembers once the password was right. */
+interface SignInState {
+  readonly account: AccountBinding;
+  /** The account's own verified identifiers, where second-factor codes go. */
+  readonly destinations: Partial<Record<IdentifierKind, string>>;
+  /** What has been proven so far (RFC 8176 values). */
+  readonly amr: readonly string[];
+}
+
+const KIND = "authentication" as const;
+
+/** The one answer for an unknown identifier and a wrong password alike. */
+const WRONG_CREDENTIALS = "the identifier or the password is wrong";
+
+/**
+ * The sign-in flow: init (identifier and password) → with a required
+ * second factor, (affirmation/init → affirmation/complete) for the kind
+ * used → complete, which opens a session. See docs/flows.md.
+ */
+export function authenticationService(deps: FlowDeps): ServiceImpl<typeof AuthenticationService> {
+  const { flows, codes, accounts, config, logger, epochs, lockout } = deps;
+
+  /** Opens the flow and checks that no password change ended it. */
+  async function openCurrent(token: string): Promise<LoadedFlow<SignInState>> {
+    const loaded = await flows.open<SignInState>(token, KIND);
+    await epochs.assertCurrent(loaded.flow.state.account);
+    return loaded;
+  }
+
+  return {
+    async init(request, context) {
+      const kind = identifierKindFrom(request.action);
+      const value = normalizeIdentifier(kind, request.value);
+      await checkFlowStartAllowed(deps, context);
+
+      const reservation = await lockout.reserve(kind, value);
+      const account = await accounts.findByIdentifier(kind, value);
+      const passwordRight = await checkPassword(account, kind, value, request.secret);
+      if (account === null || !passwordRight) {
+        await lockout.failed(reservation);
+        throw failures.unauthorized(WRONG_CREDENTIALS);
+      }
+      await lockout.succeeded(reservation);
+      if (account.status !== "active") throw failures.forbidden("this account is blocked");
+
+      const secondFactor = config.loginSecondFactor === "required";
+      const started = await flows.start<SignInState>(KIND, secondFactor ? [kind] : [], {
+        account: await epochs.bind(account.userId),
+        destinations: verifiedDestinations(account),
+        amr: ["pwd"],
+      });
+
+      logger.info(
+        { flow_id: started.flow.id, flow_kind: KIND, user_id: account.userId },
+        "password accepted",
+      );
+      return {
+        authToken: started.token,
+        requiredActions: toRequiredActions(started.flow.required),
+      };
+    },
+
+    async initAffirmation(request) {
+      const token = requireToken(request.authToken, "auth_token");
+      const kind = identifierKindFrom(request.action);
+
+      const loaded = await openCurrent(token);
+      assertIdentifierOwed(loaded.flow, kind);
+      const destination = loaded.flow.state.destinations[kind];
+      if (destination === undefined)
+        throw failures.forbidden(`the account has no verified ${kind}`);
+
+      const sent = await codes.send<SignInState>({
+        token,
+        flowKind: KIND,
+        purpose: KIND,
+        kind,
+        plan: (flow) => {
+          assertIdentifierOwed(flow, kind);
+          return {
+            destination,
+            deliver: true,
+            required: [`${kind}_code`, ...flow.required.slice(1)],
+            state: flow.state,
+          };
+        },
+      });
+
+      return {
+        authToken: token,
+        requiredActions: toRequiredActions(sent.loaded.flow.required),
+        resendDate: sent.resendDate.toISOString(),
+        mask: sent.mask,
+      };
+    },
+
+    async completeAffirmation(request) {
+      const token = requireToken(request.authToken, "auth_token");
+      const kind = codeKindFrom(request.action);
+
+      await openCurrent(token);
+      const verified = await codes.verify<SignInState>({
+        token,
+        flowKind: KIND,
+        kind,
+        value: request.value,
+        accept: (flow) => ({ ...flow.state, amr: [...new Set([...flow.state.amr, "otp", "mfa"])] }),
+      });
+
+      return {
+        authToken: token,
+        requiredActions: toRequiredActions(verified.flow.required),
+      };
+    },
+
+    async resend(request) {
+      const token = requireToken(request.token, "token");
+
+      await openCurrent(token);
+      const sent = await codes.resend<SignInState>(token, KIND, KIND, () => true);
+
+      return {
+        token,
+        requiredActions: toRequiredActions(sent.loaded.flow.required),
+        resendDate: sent.resendDate.toISOString(),
+        mask: sent.mask,
+      };
+    },
+
+    async complete(request) {
+      const token = requireToken(request.authToken, "auth_token");
+
+      const loaded = await openCurrent(token);
+      if (loaded.flow.required.length > 0) throw failures.incomplete();
+      const { account, amr } = loaded.flow.state;
+
+      const claimed = await flows.claim(loaded);
+      const { refresh, session } = newSessionSecrets(amr, config.refreshTokenTtlSeconds);
+      let sessionId: string;
+      try {
+        await epochs.assertCurrent(account);
+        ({ sessionId } = await accounts.openSession(account.userId, session));
+      } catch (error) {
+        const final = error instanceof IamError && error.code !== "SERVER_ERROR";
+        await (final ? flows.consume(claimed) : flows.release(claimed));
+        throw error;
+      }
+
+      const answer = await tokenAnswer(
+        deps.accessTokens,
+        { userId: account.userId, sessionId, amr },
+        refresh,
+      );
+      await flows.consume(claimed);
+
+      logger.info(
+        {
+          flow_id: loaded.flow.id,
+          flow_kind: KIND,
+          user_id: account.userId,
+          session_id: sessionId,
+        },
+        "signed in",
+      );
+      return answer;
+    },
+  };
+}
+
+/**
+ * Verifies the password against the account's hash, or against a dummy
+ * hash when there is no account with this verified identifier, so both
+ * cost the same time.
+ */
+async function checkPassword(
+  account: AccountRecord | null,
+  kind: IdentifierKind,
+  value: string,
+  secret: string,
+): Promise<boolean> {
+  const usable = account?.identifiers.some(
+    (identifier) => identifier.kind === kind && identifier.value === value && identifier.verified,
+  );
+  if (account === null || !usable) return verifyAgainstDummy(secret);
+  return verifyPassword(account.passwordHash, secret);
+}
+
+function verifiedDestinations(account: AccountRecord): Partial<Record<IdentifierKind, string>> {
+  const destinations: Partial<Record<IdentifierKind, string>> = {};
+  for (const identifier of account.identifiers) {
+    if (identifier.verified) destinations[identifier.kind] = identifier.value;
+  }
+  return destinations;
+}
