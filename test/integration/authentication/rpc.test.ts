@@ -1,0 +1,94 @@
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { register } from "../../support/registration.js";
+import { REGISTERED_PASSWORD } from "../../support/sign-in.js";
+
+/** The sign-in service as an independent gRPC peer sees it (@grpc/grpc-js). */
+interface GrpcAuthentication extends grpc.Client {
+  [method: string]: unknown;
+}
+
+describe("sign-in through gRPC with @grpc/grpc-js", () => {
+  let service: TestApp;
+  let client: GrpcAuthentication;
+
+  beforeAll(async () => {
+    service = await startTestApp();
+    const definition = protoLoader.loadSync("iam/v1/authentication.proto", {
+      includeDirs: ["proto"],
+      keepCase: true,
+      enums: String,
+      defaults: true,
+    });
+    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+      iam: { v1: { AuthenticationService: new (...args: unknown[]) => GrpcAuthentication } };
+    };
+    client = new loaded.iam.v1.AuthenticationService(
+      `127.0.0.1:${service.app.rpcPort}`,
+      grpc.credentials.createInsecure(),
+    );
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await service?.stop();
+  });
+
+  function call<T>(method: string, request: object): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const fn = client[method] as (
+        request: object,
+        callback: (error: grpc.ServiceError | null, response: T) => void,
+      ) => void;
+      fn.call(client, request, (error, response) => (error ? reject(error) : resolve(response)));
+    });
+  }
+
+  it("signs a person in with the password and an e-mailed code", async () => {
+    const email = uniqueEmail("grpc");
+    await register(service, email);
+
+    const init = await call<{ auth_token: string; required_actions: string[] }>("Init", {
+      action: "IDENTIFIER_ACTION_EMAIL",
+      value: email,
+      secret: REGISTERED_PASSWORD,
+    });
+    expect(init.required_actions).toEqual(["REQUIRED_ACTION_EMAIL"]);
+    const affirm = await call<{ required_actions: string[]; mask: string }>("InitAffirmation", {
+      auth_token: init.auth_token,
+      action: "IDENTIFIER_ACTION_EMAIL",
+    });
+    expect(affirm.required_actions).toEqual(["REQUIRED_ACTION_EMAIL_CODE"]);
+    expect(affirm.mask).toContain("***@");
+    const confirm = await call<{ required_actions: string[] }>("CompleteAffirmation", {
+      auth_token: init.auth_token,
+      action: "CODE_ACTION_EMAIL_CODE",
+      value: service.receiver.lastCodeFor(email),
+    });
+    expect(confirm.required_actions).toEqual([]);
+    const done = await call<{ access_token: string; refresh_token: string; expires_at: string }>(
+      "Complete",
+      { auth_token: init.auth_token },
+    );
+
+    expect(decodeJwt(done.access_token).amr).toEqual(["pwd", "otp", "mfa"]);
+    expect(done.refresh_token.length).toBeGreaterThanOrEqual(43);
+    expect(Date.parse(done.expires_at)).toBeGreaterThan(Date.now());
+  });
+
+  it("refuses a wrong password with UNAUTHENTICATED", async () => {
+    const email = uniqueEmail("grpc-wrong");
+    await register(service, email);
+
+    const failure = await call("Init", {
+      action: "IDENTIFIER_ACTION_EMAIL",
+      value: email,
+      secret: "not the password at all",
+    }).catch((error: grpc.ServiceError) => error);
+
+    expect((failure as grpc.ServiceError).code).toBe(grpc.status.UNAUTHENTICATED);
+  });
+});
