@@ -36,7 +36,8 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
   }
 
   function sendCode(token: string, action = "email") {
-    return post(service.httpUrl, "/authentication/affirmation/init", { auth_token: token, action });
+    const body = { auth_token: token, action };
+    return post(service.httpUrl, "/authentication/affirmation/init", body);
   }
 
   function enterCode(token: string, value: string, action = "email_code") {
@@ -71,7 +72,8 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
     const delivered = service.receiver.received.at(-1);
     expect(delivered).toMatchObject({ channel: "email", to: email, purpose: "authentication" });
     expect(delivered?.code).toMatch(/^\d{6}$/);
-    expect(delivered?.signature).toBe(signWebhookBody(delivered?.raw ?? "", "test-webhook-secret"));
+    const signature = signWebhookBody(delivered?.raw ?? "", "test-webhook-secret");
+    expect(delivered?.signature).toBe(signature);
 
     const confirm = await enterCode(token, delivered?.code ?? "");
     expect(confirm.status).toBe(200);
@@ -98,7 +100,7 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
     expect(decodeJwt(tokens.access_token).amr).toEqual(["pwd", "otp", "mfa"]);
   });
 
-  it("answers INCOMPLETE when complete comes before the code", async () => {
+  it("answers INCOMPLETE when sign-in complete comes before the code", async () => {
     const { token } = await openSignIn("early");
 
     const beforeSend = await complete(token);
@@ -109,7 +111,7 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
     expect(failureOf(beforeCode)).toEqual({ status: 400, code: "INCOMPLETE" });
   });
 
-  it("answers UNAUTHORIZED for a wrong code and still takes the right one", async () => {
+  it("answers UNAUTHORIZED for a wrong sign-in code and still takes the right one", async () => {
     const { email, token } = await openSignIn("wrong-code");
     await sendCode(token);
     const right = service.receiver.lastCodeFor(email);
@@ -121,7 +123,7 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
     expect((await complete(token)).status).toBe(200);
   });
 
-  it("answers VALIDATION_ERROR for a code that is not six digits", async () => {
+  it("answers VALIDATION_ERROR for a sign-in code that is not six digits", async () => {
     const { token } = await openSignIn("malformed-code");
     await sendCode(token);
 
@@ -131,7 +133,7 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
     }
   });
 
-  it("burns the codes after the last wrong attempt, even for the right code", async () => {
+  it("burns sign-in codes after the last wrong attempt, even for the right code", async () => {
     const { email, token } = await openSignIn("burn");
     await sendCode(token);
     const right = service.receiver.lastCodeFor(email);
@@ -165,7 +167,7 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
     expect((await enterCode(token, second)).status).toBe(200);
   });
 
-  it("answers FORBIDDEN for an action that is valid but not owed", async () => {
+  it("answers FORBIDDEN for a sign-in action that is valid but not owed", async () => {
     const { token } = await openSignIn("not-owed");
 
     const phone = await sendCode(token, "phone");
@@ -190,7 +192,7 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
     expect(unknown.body).not.toHaveProperty("auth_token");
   });
 
-  it("answers VALIDATION_ERROR for an address of bad syntax, sending nothing", async () => {
+  it("answers VALIDATION_ERROR for a sign-in address of bad syntax", async () => {
     const sentBefore = service.receiver.received.length;
 
     for (const value of ["", "   ", "no-at-sign", "a@b", "a@@example.com", "a,b@example.com"]) {
@@ -201,7 +203,7 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
     expect(service.receiver.received.length).toBe(sentBefore);
   });
 
-  it("answers BAD_REQUEST for bodies that are not the documented shape", async () => {
+  it("answers BAD_REQUEST for sign-in bodies that are not the documented shape", async () => {
     const email = uniqueEmail("shape");
     const cases: unknown[] = [
       "{not json",
@@ -215,7 +217,8 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
 
     for (const body of cases) {
       const answer = await post(service.httpUrl, "/authentication/init", body);
-      expect(failureOf(answer), JSON.stringify(body)).toEqual({ status: 400, code: "BAD_REQUEST" });
+      const expected = { status: 400, code: "BAD_REQUEST" };
+      expect(failureOf(answer), JSON.stringify(body)).toEqual(expected);
       expect(typeof answer.body.failure_message).toBe("string");
     }
   });
@@ -239,7 +242,8 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
     const answers = await Promise.all(Array.from({ length: 10 }, () => complete(token)));
 
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
-    expect(answers.filter((answer) => answer.body.failure_code === "UNAUTHORIZED")).toHaveLength(9);
+    const refused = answers.filter((answer) => answer.body.failure_code === "UNAUTHORIZED");
+    expect(refused).toHaveLength(9);
   });
 
   it("completes a sign-in once: a later complete is UNAUTHORIZED", async () => {
@@ -252,7 +256,7 @@ describe.each(backends)("sign-in with a second factor through REST (%s store)", 
     expect(failureOf(again)).toEqual({ status: 401, code: "UNAUTHORIZED" });
   });
 
-  it("answers UNAUTHORIZED for unknown tokens and tokens of another flow", async () => {
+  it("answers UNAUTHORIZED for unknown auth tokens and tokens of another flow", async () => {
     const registration = await post(service.httpUrl, "/registration/init");
     const recovery = await post(service.httpUrl, "/recovery/password/reset/init");
     const foreign = [
