@@ -48,6 +48,7 @@ describe("password recovery where phone is the only identifier", () => {
     expect(done.status).toBe(200);
     expect(done.body).toEqual({});
 
-    await signIn(service, phone.spaced, NEW_PASSWORD, { action: "phone", deliveredTo: phone.e164 });
+    const byPhone = { action: "phone", deliveredTo: phone.e164 } as const;
+    await signIn(service, phone.spaced, NEW_PASSWORD, byPhone);
   });
 });
