@@ -33,9 +33,8 @@ describe("refresh-token rotation through REST", () => {
     expect(refreshed.body.refresh_token).not.toBe(issued.refresh_token);
     expect(refreshed.body.refresh_token.length).toBeGreaterThanOrEqual(43);
     const jwks = await get(service.httpUrl, "/.well-known/jwks.json");
-    const { payload } = await jwtVerify(refreshed.body.access_token, createLocalJWKSet(jwks.body), {
-      issuer: "iam",
-    });
+    const keys = createLocalJWKSet(jwks.body);
+    const { payload } = await jwtVerify(refreshed.body.access_token, keys, { issuer: "iam" });
     const before = decodeJwt(issued.access_token);
     expect(payload.sub).toBe(before.sub);
     expect(payload.sid).toBe(before.sid);
@@ -75,7 +74,8 @@ describe("refresh-token rotation through REST", () => {
     );
 
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
-    expect(answers.filter((answer) => answer.body.failure_code === "UNAUTHORIZED")).toHaveLength(9);
+    const refused = answers.filter((answer) => answer.body.failure_code === "UNAUTHORIZED");
+    expect(refused).toHaveLength(9);
   });
 
   it("answers UNAUTHORIZED for unknown and malformed tokens", async () => {
@@ -96,7 +96,8 @@ describe("refresh-token rotation through REST", () => {
   it("answers BAD_REQUEST when the refresh token is missing or not a string", async () => {
     for (const body of [{}, { refresh_token: 42 }, { refresh_token: null }, "{not json"]) {
       const answer = await post(service.httpUrl, "/recovery/refresh/access", body);
-      expect(failureOf(answer), JSON.stringify(body)).toEqual({ status: 400, code: "BAD_REQUEST" });
+      const expected = { status: 400, code: "BAD_REQUEST" };
+      expect(failureOf(answer), JSON.stringify(body)).toEqual(expected);
     }
   });
 
