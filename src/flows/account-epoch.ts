@@ -1,18 +1,30 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import type { IdentifierKind } from "../config.js";
 import { failures } from "../errors.js";
 import type { KvStore } from "../store/kv/kv-store.js";
 
-/** What a flow remembers of the account it acts for. */
-export interface AccountBinding {
-  readonly userId: string;
-  /** The account's epoch when the flow learnt the account. */
+/** What a flow remembers of the identifier it acts for, and when. */
+export interface EpochBinding {
+  /** A hash of the normalised identifier; never the identifier itself. */
+  readonly key: string;
+  /** The identifier's epoch when the flow started acting for it. */
   readonly epoch: string;
 }
 
+/** An identifier as the epochs know it. */
+export interface EpochIdentifier {
+  readonly kind: IdentifierKind;
+  readonly value: string;
+}
+
 /**
- * A per-account epoch in the key-value store. A password change moves it,
- * which ends every open sign-in and recovery flow of the account: each step
- * of such a flow compares the epoch it recorded with the current one.
+ * Epochs that end flows when a password changes. Each identifier has an
+ * epoch in the key-value store ("0" until the first change). A sign-in or
+ * recovery flow records the epoch of its identifier *before* it reads the
+ * account, and every later step compares it with the current one. A
+ * password change moves the epochs of every identifier of the account,
+ * before and after it writes the new password, so no flow that read the
+ * old password, and no session opened meanwhile, outlives the change.
  */
 export class AccountEpochs {
   /**
@@ -24,30 +36,35 @@ export class AccountEpochs {
     private readonly retentionMs: number,
   ) {}
 
-  /** The account's current epoch ("0" until its first password change). */
-  async current(userId: string): Promise<string> {
-    return (await this.kv.get(keyOf(userId))) ?? "0";
+  /** Records the identifier's current epoch for a flow. */
+  async bind(identifier: EpochIdentifier): Promise<EpochBinding> {
+    const key = keyOf(identifier);
+    return { key, epoch: (await this.kv.get(key)) ?? "0" };
   }
 
-  /** Moves the epoch, ending every flow bound to the account. */
-  async advance(userId: string): Promise<void> {
-    await this.kv.set(keyOf(userId), randomBytes(9).toString("base64url"), this.retentionMs);
+  /** Moves the epochs of every identifier of an account, ending their flows. */
+  async advance(identifiers: readonly EpochIdentifier[]): Promise<void> {
+    const epoch = randomBytes(9).toString("base64url");
+    await Promise.all(
+      identifiers.map((identifier) => this.kv.set(keyOf(identifier), epoch, this.retentionMs)),
+    );
   }
 
-  /** Binds a flow to the account at its current epoch. */
-  async bind(userId: string): Promise<AccountBinding> {
-    return { userId, epoch: await this.current(userId) };
+  /** Whether no password change happened since the binding. */
+  async isCurrent(binding: EpochBinding | null): Promise<boolean> {
+    if (binding === null) return true;
+    return ((await this.kv.get(binding.key)) ?? "0") === binding.epoch;
   }
 
-  /** UNAUTHORIZED when the account's password changed since the flow was bound. */
-  async assertCurrent(binding: AccountBinding | null): Promise<void> {
-    if (binding === null) return;
-    if ((await this.current(binding.userId)) !== binding.epoch) {
+  /** UNAUTHORIZED when a password change happened since the binding. */
+  async assertCurrent(binding: EpochBinding | null): Promise<void> {
+    if (!(await this.isCurrent(binding))) {
       throw failures.unauthorized("this flow was ended by a password change; start a new one");
     }
   }
 }
 
-function keyOf(userId: string): string {
-  return `account:epoch:${userId}`;
+function keyOf(identifier: EpochIdentifier): string {
+  const hash = createHash("sha256").update(`${identifier.kind}\u0000${identifier.value}`);
+  return `epoch:${hash.digest("base64url")}`;
 }

@@ -5,7 +5,7 @@ import type { AuthenticationService } from "../gen/iam/v1/authentication_pb.js";
 import { normalizeIdentifier } from "../identity/identifier.js";
 import { verifyAgainstDummy, verifyPassword } from "../identity/password-hash.js";
 import type { AccountRecord } from "../store/db/accounts.js";
-import type { AccountBinding } from "./account-epoch.js";
+import type { EpochBinding } from "./account-epoch.js";
 import { codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
 import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
 import type { LoadedFlow } from "./flow-token.js";
@@ -14,7 +14,9 @@ import { newSessionSecrets, tokenAnswer } from "./session-tokens.js";
 
 /** What a sign-in flow remembers once the password was right. */
 interface SignInState {
-  readonly account: AccountBinding;
+  readonly userId: string;
+  /** The signing-in identifier's epoch, read before the password was. */
+  readonly epoch: EpochBinding;
   /** The account's own verified identifiers, where second-factor codes go. */
   readonly destinations: Partial<Record<IdentifierKind, string>>;
   /** What has been proven so far (RFC 8176 values). */
@@ -37,7 +39,7 @@ export function authenticationService(deps: FlowDeps): ServiceImpl<typeof Authen
   /** Opens the flow and checks that no password change ended it. */
   async function openCurrent(token: string): Promise<LoadedFlow<SignInState>> {
     const loaded = await flows.open<SignInState>(token, KIND);
-    await epochs.assertCurrent(loaded.flow.state.account);
+    await epochs.assertCurrent(loaded.flow.state.epoch);
     return loaded;
   }
 
@@ -48,6 +50,7 @@ export function authenticationService(deps: FlowDeps): ServiceImpl<typeof Authen
       await checkFlowStartAllowed(deps, context);
 
       const reservation = await lockout.reserve(kind, value);
+      const epoch = await epochs.bind({ kind, value });
       const account = await accounts.findByIdentifier(kind, value);
       const passwordRight = await checkPassword(account, kind, value, request.secret);
       if (account === null || !passwordRight) {
@@ -59,7 +62,8 @@ export function authenticationService(deps: FlowDeps): ServiceImpl<typeof Authen
 
       const secondFactor = config.loginSecondFactor === "required";
       const started = await flows.start<SignInState>(KIND, secondFactor ? [kind] : [], {
-        account: await epochs.bind(account.userId),
+        userId: account.userId,
+        epoch,
         destinations: verifiedDestinations(account),
         amr: ["pwd"],
       });
@@ -146,34 +150,28 @@ export function authenticationService(deps: FlowDeps): ServiceImpl<typeof Authen
 
       const loaded = await openCurrent(token);
       if (loaded.flow.required.length > 0) throw failures.incomplete();
-      const { account, amr } = loaded.flow.state;
+      const { userId, epoch, amr } = loaded.flow.state;
 
       const claimed = await flows.claim(loaded);
       const { refresh, session } = newSessionSecrets(amr, config.refreshTokenTtlSeconds);
       let sessionId: string;
       try {
-        await epochs.assertCurrent(account);
-        ({ sessionId } = await accounts.openSession(account.userId, session));
+        ({ sessionId } = await accounts.openSession(userId, session));
       } catch (error) {
         const final = error instanceof IamError && error.code !== "SERVER_ERROR";
         await (final ? flows.consume(claimed) : flows.release(claimed));
         throw error;
       }
-
-      const answer = await tokenAnswer(
-        deps.accessTokens,
-        { userId: account.userId, sessionId, amr },
-        refresh,
-      );
       await flows.consume(claimed);
+      if (!(await epochs.isCurrent(epoch))) {
+        await accounts.revokeSession(sessionId, "password_changed");
+        throw failures.unauthorized("this flow was ended by a password change; start a new one");
+      }
+
+      const answer = await tokenAnswer(deps.accessTokens, { userId, sessionId, amr }, refresh);
 
       logger.info(
-        {
-          flow_id: loaded.flow.id,
-          flow_kind: KIND,
-          user_id: account.userId,
-          session_id: sessionId,
-        },
+        { flow_id: loaded.flow.id, flow_kind: KIND, user_id: userId, session_id: sessionId },
         "signed in",
       );
       return answer;

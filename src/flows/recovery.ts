@@ -6,7 +6,7 @@ import { normalizeIdentifier } from "../identity/identifier.js";
 import { hashPassword } from "../identity/password-hash.js";
 import { checkPassword } from "../identity/password-policy.js";
 import type { IdentifierInput } from "../store/db/accounts.js";
-import type { AccountBinding } from "./account-epoch.js";
+import type { EpochBinding } from "./account-epoch.js";
 import { codeActionOf, codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
 import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
 import type { LoadedFlow } from "./flow-token.js";
@@ -19,7 +19,9 @@ import { refreshAccess } from "./refresh.js";
  * code leaves and no code can ever be right.
  */
 interface RecoveryState {
-  readonly account: AccountBinding | null;
+  readonly userId: string | null;
+  /** The named identifier's epoch, read before the account was. */
+  readonly epoch: EpochBinding | null;
   /** The account's identifiers (or the typed one), for the password policy and lockouts. */
   readonly identifiers: readonly IdentifierInput[];
   /** The new password's argon2id hash, once code and policy passed. */
@@ -39,7 +41,7 @@ export function recoveryService(deps: FlowDeps): ServiceImpl<typeof RecoveryServ
 
   async function openCurrent(token: string): Promise<LoadedFlow<RecoveryState>> {
     const loaded = await flows.open<RecoveryState>(token, KIND);
-    await epochs.assertCurrent(loaded.flow.state.account);
+    await epochs.assertCurrent(loaded.flow.state.epoch);
     return loaded;
   }
 
@@ -49,7 +51,8 @@ export function recoveryService(deps: FlowDeps): ServiceImpl<typeof RecoveryServ
 
       const first: IdentifierKind = kinds.includes("email") ? "email" : "phone";
       const started = await flows.start<RecoveryState>(KIND, [first], {
-        account: null,
+        userId: null,
+        epoch: null,
         identifiers: [],
         passwordHash: null,
       });
@@ -65,16 +68,17 @@ export function recoveryService(deps: FlowDeps): ServiceImpl<typeof RecoveryServ
       const token = requireToken(request.resetPasswordToken, "reset_password_token");
       const kind = identifierKindFrom(request.action);
 
-      const loaded = await flows.open<RecoveryState>(token, KIND);
+      const loaded = await openCurrent(token);
       assertAnyIdentifierOwed(loaded.flow, kind, kinds);
       const value = normalizeIdentifier(kind, request.value);
 
+      const epoch = await epochs.bind({ kind, value });
       const found = await accounts.findByIdentifier(kind, value);
       const known =
         found !== null &&
         found.status === "active" &&
         found.identifiers.some((id) => id.kind === kind && id.value === value && id.verified);
-      const account = known ? await epochs.bind(found.userId) : null;
+      const userId = known ? found.userId : null;
       const identifiers = known
         ? found.identifiers.map(({ kind, value }) => ({ kind, value }))
         : [{ kind, value }];
@@ -90,7 +94,7 @@ export function recoveryService(deps: FlowDeps): ServiceImpl<typeof RecoveryServ
             destination: value,
             deliver: known,
             required: [codeActionOf(kind)],
-            state: { account, identifiers, passwordHash: null },
+            state: { userId, epoch, identifiers, passwordHash: null },
           };
         },
       });
@@ -135,7 +139,7 @@ export function recoveryService(deps: FlowDeps): ServiceImpl<typeof RecoveryServ
         token,
         KIND,
         KIND,
-        (flow) => flow.state.account !== null,
+        (flow) => flow.state.userId !== null,
       );
 
       return {
@@ -150,24 +154,25 @@ export function recoveryService(deps: FlowDeps): ServiceImpl<typeof RecoveryServ
       const token = requireToken(request.resetPasswordToken, "reset_password_token");
 
       const loaded = await openCurrent(token);
-      const { account, passwordHash, identifiers } = loaded.flow.state;
+      const { userId, epoch, passwordHash, identifiers } = loaded.flow.state;
       if (loaded.flow.required.length > 0 || passwordHash === null) throw failures.incomplete();
-      if (account === null) throw failures.unauthorized();
+      if (userId === null) throw failures.unauthorized();
 
       const claimed = await flows.claim(loaded);
       try {
-        await epochs.assertCurrent(account);
-        await accounts.setPassword(account.userId, passwordHash, { revokeSessions: true });
+        await epochs.assertCurrent(epoch);
+        await epochs.advance(identifiers);
+        await accounts.setPassword(userId, passwordHash, { revokeSessions: true });
       } catch (error) {
         await flows.release(claimed);
         throw error;
       }
-      await epochs.advance(account.userId);
+      await epochs.advance(identifiers);
       await Promise.all(identifiers.map((id) => lockout.clear(id.kind, id.value)));
       await flows.consume(claimed);
 
       logger.info(
-        { flow_id: loaded.flow.id, flow_kind: KIND, user_id: account.userId },
+        { flow_id: loaded.flow.id, flow_kind: KIND, user_id: userId },
         "password reset; every session revoked",
       );
       return {};
