@@ -134,7 +134,7 @@ describe("registration with a captcha", () => {
     verifier?.server.close();
   });
 
-  it("answers CAPTCHA_FAILED when the captcha is missing or rejected, and sends nothing", async () => {
+  it("answers CAPTCHA_FAILED for a missing or rejected captcha, sending nothing", async () => {
     const email = uniqueEmail("bot");
     const init = await post(service.httpUrl, "/registration/init");
     const base = {
