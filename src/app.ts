@@ -21,6 +21,7 @@ import { clientAddressKey } from "./rpc/context.js";
 import { registerHealth } from "./rpc/health.js";
 import { rpcInterceptors } from "./rpc/interceptors.js";
 import { startRpcServer } from "./rpc/listener.js";
+import { startupStep } from "./startup-error.js";
 import { createAccountRepository } from "./store/db/accounts.js";
 import { type Database, openDatabase } from "./store/db/database.js";
 import { createKvStore } from "./store/kv/index.js";
@@ -71,7 +72,10 @@ export async function startApp(
     let routes: ((router: ConnectRouter) => void) | undefined;
 
     if (runRpc) {
-      database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+      const storage = config.databaseUrl === undefined ? "IAM_DATA_DIR" : "DATABASE_URL";
+      database = await startupStep(storage, () =>
+        openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger }),
+      );
       stops.push(() => (database as Database).close());
       kv = createKvStore({
         redisUrl: config.redisUrl,
@@ -80,9 +84,10 @@ export async function startApp(
       });
       stops.push(() => (kv as KvStore).close());
 
-      const keys = await loadSigningKeys(database, {
-        graceSeconds: config.accessTokenTtlSeconds,
-      });
+      const opened = database;
+      const keys = await startupStep(storage, () =>
+        loadSigningKeys(opened, { graceSeconds: config.accessTokenTtlSeconds }),
+      );
       const readiness = readinessCheck(database, kv);
       const services = buildRoutes(config, logger, database, kv, keys);
       routes = (router) => {
@@ -90,14 +95,17 @@ export async function startApp(
         registerHealth(router, readiness);
       };
 
-      const rpc = await startRpcServer({
-        host: config.host,
-        port: config.rpcPort,
-        routes,
-        interceptors: rpcInterceptors(logger),
-        trustedProxies: config.trustedProxies,
-        logger,
-      });
+      const served = routes;
+      const rpc = await startupStep("IAM_RPC_PORT", () =>
+        startRpcServer({
+          host: config.host,
+          port: config.rpcPort,
+          routes: served,
+          interceptors: rpcInterceptors(logger),
+          trustedProxies: config.trustedProxies,
+          logger,
+        }),
+      );
       stops.push(() => rpc.close());
       rpcPort = rpc.port;
       logBackends(logger, database, kv);
@@ -115,13 +123,15 @@ export async function startApp(
           trustedProxies: config.trustedProxies,
         });
       }
-      const gateway = await startGateway({
-        host: config.host,
-        port: config.httpPort,
-        transport,
-        logger,
-        trustedProxies: config.trustedProxies,
-      });
+      const gateway = await startupStep("IAM_HTTP_PORT", () =>
+        startGateway({
+          host: config.host,
+          port: config.httpPort,
+          transport,
+          logger,
+          trustedProxies: config.trustedProxies,
+        }),
+      );
       stops.push(() => gateway.close());
       httpPort = gateway.port;
     }

@@ -109,7 +109,15 @@ function isCidr(entry: string): boolean {
 
 /** Each variable: its schema and its default (as the string an operator would write). */
 const variables = {
-  NODE_ENV: { schema: z.string(), fallback: "development" },
+  NODE_ENV: {
+    schema: z
+      .string()
+      .transform((value) => value.trim().toLowerCase())
+      .pipe(
+        z.enum(["development", "production", "test"], "must be development, production or test"),
+      ),
+    fallback: "development",
+  },
   IAM_LOG_LEVEL: {
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     fallback: "info",
@@ -210,6 +218,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 function checkCombinations(config: Config): void {
+  if (config.httpPort !== 0 && config.httpPort === config.rpcPort) {
+    throw new ConfigError("IAM_HTTP_PORT and IAM_RPC_PORT must differ");
+  }
   const hasChannel = config.notifyWebhookUrl !== undefined || config.smtpUrl !== undefined;
   if (config.production && !hasChannel) {
     throw new ConfigError(

@@ -11,7 +11,6 @@ export type { Logger } from "pino";
 const SECRET_FIELDS = [
   "password",
   "secret",
-  "code",
   "token",
   "access_token",
   "refresh_token",
@@ -29,8 +28,15 @@ const SECRET_FIELDS = [
   "to",
 ];
 
+/**
+ * Redacted only at the top level: nested, `code` is an error's code
+ * (`ECONNREFUSED`, `EADDRINUSE`), which operators need to see.
+ */
+const TOP_LEVEL_SECRET_FIELDS = ["code"];
+
 function redactPaths(): string[] {
-  return SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]);
+  const nested = SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]);
+  return [...nested, ...TOP_LEVEL_SECRET_FIELDS];
 }
 
 /** Creates the service's structured JSON logger. */

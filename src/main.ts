@@ -1,6 +1,7 @@
 import { startApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./log.js";
+import { StartupError } from "./startup-error.js";
 
 /** Starts the service from the environment and stops it cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -17,7 +18,11 @@ async function main(): Promise<void> {
 
   const logger = createLogger(config.logLevel);
   const app = await startApp(config, logger).catch((error: unknown) => {
-    logger.fatal({ err: error }, "the service could not start");
+    if (error instanceof StartupError) {
+      process.stderr.write(`start-up failed: ${error.message}\n`);
+    } else {
+      logger.fatal({ err: error }, "the service could not start");
+    }
     process.exit(1);
   });
 

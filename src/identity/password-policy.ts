@@ -14,8 +14,11 @@ export const MAX_PASSWORD_LENGTH = 128;
  */
 const MAX_INPUT_UNITS = 4096;
 
-const CONTROL = /\p{Cc}/u;
-const LONE_SURROGATE = /\p{Cs}/u;
+/** Control characters, and invisible format characters such as U+200B or U+202E. */
+const CONTROL = /[\p{Cc}\p{Cf}]/u;
+/** Lone surrogates, and U+FFFD, which stands in for them once text crossed the wire. */
+const NOT_TEXT = /[\p{Cs}\uFFFD]/u;
+const ONLY_SPACES = /^\p{White_Space}*$/u;
 
 /** What the policy knows about the account the password is for. */
 export interface PasswordContext {
@@ -35,8 +38,9 @@ export function checkPassword(secret: string, context: PasswordContext): string 
   if (secret.length > MAX_INPUT_UNITS) throw tooLong();
   const password = secret.normalize("NFKC");
 
-  if (LONE_SURROGATE.test(password)) throw invalid("is not valid Unicode text");
-  if (CONTROL.test(password)) throw invalid("must not contain control characters");
+  if (NOT_TEXT.test(password)) throw invalid("is not valid Unicode text");
+  if (CONTROL.test(password)) throw invalid("must not contain control or invisible characters");
+  if (ONLY_SPACES.test(password)) throw invalid("must not be only spaces");
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH) {
     throw invalid(`must be at least ${MIN_PASSWORD_LENGTH} characters long`);

@@ -22,6 +22,18 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/^DATABASE_URL /);
   });
 
+  it("reads NODE_ENV whatever its case and refuses values it does not know", () => {
+    expect(() => loadConfig({ NODE_ENV: " Production " })).toThrow(/IAM_NOTIFY_WEBHOOK_URL/);
+    expect(() => loadConfig({ NODE_ENV: "prod" })).toThrow(/^NODE_ENV must be/);
+    expect(loadConfig({ NODE_ENV: "test" }).production).toBe(false);
+  });
+
+  it("refuses one port for both listeners", () => {
+    expect(() => loadConfig({ IAM_HTTP_PORT: "9000", IAM_RPC_PORT: "9000" })).toThrow(
+      /IAM_HTTP_PORT and IAM_RPC_PORT/,
+    );
+  });
+
   it("refuses to log codes in production", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/IAM_NOTIFY_WEBHOOK_URL/);
     const config = loadConfig({

@@ -63,12 +63,23 @@ describe("checkPassword", () => {
     ["a newline", "abcdefgh\n"],
     ["a DEL", "abcd\u007fefgh"],
     ["a C1 control", "abcd\u0085efgh"],
+    ["a zero-width space", "abcd\u200befgh"],
+    ["a right-to-left override", "abcd\u202eefgh"],
   ])("rejects %s character", (_name, secret) => {
-    expect(validationMessage(() => check(secret))).toMatch(/control characters/);
+    expect(validationMessage(() => check(secret))).toMatch(/control or invisible characters/);
   });
 
   it("rejects a lone surrogate, which cannot be hashed faithfully", () => {
     expect(validationMessage(() => check("abcd\ud800efgh"))).toMatch(/valid Unicode/);
+  });
+
+  it("rejects the replacement character a lone surrogate becomes on the wire", () => {
+    expect(validationMessage(() => check("\ufffdabcdefghij"))).toMatch(/valid Unicode/);
+  });
+
+  it("rejects a password made only of spaces", () => {
+    expect(validationMessage(() => check("        "))).toMatch(/only spaces/);
+    expect(validationMessage(() => check("\u3000".repeat(9)))).toMatch(/only spaces/);
   });
 
   it.each(["password", "iloveyou", "qwertyuiop", "password1", "baseball"])(
