@@ -10,6 +10,8 @@ export interface CodeMessage {
   readonly code: string;
   readonly purpose: CodePurpose;
   readonly expiresAt: Date;
+  /** The flow the code belongs to, for the development log; never sent to receivers. */
+  readonly flowId?: string;
 }
 
 /**

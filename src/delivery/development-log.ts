@@ -14,6 +14,7 @@ export function createDevelopmentLogChannel(logger: Logger): DeliveryChannel {
       logger.warn(
         {
           dev_only: true,
+          flow_id: message.flowId,
           dev_code: message.code,
           channel: message.channel,
           destination: maskIdentifier(message.channel, message.to),

@@ -39,6 +39,8 @@ export function createWebhookChannel(options: WebhookOptions): DeliveryChannel {
         method: "POST",
         headers,
         body,
+        // A redirect is not a delivery: it counts as a failed attempt.
+        redirect: "manual",
         signal: AbortSignal.timeout(timeoutMs),
       });
       await response.body?.cancel();

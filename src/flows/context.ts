@@ -7,6 +7,7 @@ import type { AccountRepository } from "../store/db/accounts.js";
 import type { Limiter } from "../store/kv/kv-store.js";
 import type { AccessTokenIssuer } from "../tokens/access-token.js";
 import type { AccountEpochs } from "./account-epoch.js";
+import { clientBucket } from "./client-bucket.js";
 import type { FlowStore } from "./flow-token.js";
 import type { OneTimeCodes } from "./one-time-code.js";
 import type { SignInLockout } from "./sign-in-lockout.js";
@@ -30,7 +31,7 @@ export interface FlowDeps {
 
 /** Refuses a new flow when the client started too many this minute. */
 export async function checkFlowStartAllowed(deps: FlowDeps, context: HandlerContext) {
-  const result = await deps.flowStarts.consume(deps.clientAddress(context));
+  const result = await deps.flowStarts.consume(clientBucket(deps.clientAddress(context)));
   if (!result.allowed) {
     throw failures.throttled(
       "too many flows started from this address",

@@ -116,6 +116,7 @@ export class OneTimeCodes {
           code,
           purpose: request.purpose,
           expiresAt: new Date(expiresAt),
+          flowId: loaded.flow.id,
         });
       } else {
         await this.padLikeDelivery();

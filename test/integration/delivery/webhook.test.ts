@@ -74,6 +74,21 @@ describe("webhook delivery", () => {
     receiver.status = 204;
   });
 
+  it("treats a redirect as a failed delivery and does not follow it", async () => {
+    receiver.status = 302;
+    const before = receiver.received.length;
+    const channel = createWebhookChannel({
+      url: receiver.url,
+      secret: undefined,
+      logger: silentLogger(),
+      retryDelaysMs: [10],
+    });
+
+    await expect(channel.deliver(message)).rejects.toMatchObject({ code: "SERVER_ERROR" });
+    expect(receiver.received.length).toBe(before);
+    receiver.status = 204;
+  });
+
   it("fails with SERVER_ERROR when nothing listens", async () => {
     const channel = createWebhookChannel({
       url: "http://127.0.0.1:9/codes",
