@@ -1,35 +1,18 @@
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { type GrpcPeer, grpcPeer } from "../../support/grpc.js";
 import { register } from "../../support/registration.js";
 import { REGISTERED_PASSWORD } from "../../support/sign-in.js";
 
-/** The sign-in service as an independent gRPC peer sees it (@grpc/grpc-js). */
-interface GrpcAuthentication extends grpc.Client {
-  [method: string]: unknown;
-}
-
 describe("sign-in through gRPC with @grpc/grpc-js", () => {
   let service: TestApp;
-  let client: GrpcAuthentication;
+  let client: GrpcPeer;
 
   beforeAll(async () => {
     service = await startTestApp();
-    const definition = protoLoader.loadSync("iam/v1/authentication.proto", {
-      includeDirs: ["proto"],
-      keepCase: true,
-      enums: String,
-      defaults: true,
-    });
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-      iam: { v1: { AuthenticationService: new (...args: unknown[]) => GrpcAuthentication } };
-    };
-    client = new loaded.iam.v1.AuthenticationService(
-      `127.0.0.1:${service.app.rpcPort}`,
-      grpc.credentials.createInsecure(),
-    );
+    client = grpcPeer("AuthenticationService", service.app.rpcPort);
   });
 
   afterAll(async () => {
@@ -37,15 +20,7 @@ describe("sign-in through gRPC with @grpc/grpc-js", () => {
     await service?.stop();
   });
 
-  function call<T>(method: string, request: object): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const fn = client[method] as (
-        request: object,
-        callback: (error: grpc.ServiceError | null, response: T) => void,
-      ) => void;
-      fn.call(client, request, (error, response) => (error ? reject(error) : resolve(response)));
-    });
-  }
+  const call = <T>(method: string, request: object) => client.call<T>(method, request);
 
   it("signs a person in with the password and an e-mailed code", async () => {
     const email = uniqueEmail("grpc");

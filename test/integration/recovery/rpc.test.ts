@@ -1,36 +1,18 @@
-import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { type GrpcPeer, grpcPeer } from "../../support/grpc.js";
 import { register } from "../../support/registration.js";
 import { signIn } from "../../support/sign-in.js";
 
 const NEW_PASSWORD = "a brand new and unusual passphrase";
 
-/** The recovery service as an independent gRPC peer sees it (@grpc/grpc-js). */
-interface GrpcRecovery extends grpc.Client {
-  [method: string]: unknown;
-}
-
 describe("password recovery through gRPC with @grpc/grpc-js", () => {
   let service: TestApp;
-  let client: GrpcRecovery;
+  let client: GrpcPeer;
 
   beforeAll(async () => {
     service = await startTestApp();
-    const definition = protoLoader.loadSync("iam/v1/recovery.proto", {
-      includeDirs: ["proto"],
-      keepCase: true,
-      enums: String,
-      defaults: true,
-    });
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-      iam: { v1: { RecoveryService: new (...args: unknown[]) => GrpcRecovery } };
-    };
-    client = new loaded.iam.v1.RecoveryService(
-      `127.0.0.1:${service.app.rpcPort}`,
-      grpc.credentials.createInsecure(),
-    );
+    client = grpcPeer("RecoveryService", service.app.rpcPort);
   });
 
   afterAll(async () => {
@@ -38,15 +20,7 @@ describe("password recovery through gRPC with @grpc/grpc-js", () => {
     await service?.stop();
   });
 
-  function call<T>(method: string, request: object): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const fn = client[method] as (
-        request: object,
-        callback: (error: grpc.ServiceError | null, response: T) => void,
-      ) => void;
-      fn.call(client, request, (error, response) => (error ? reject(error) : resolve(response)));
-    });
-  }
+  const call = <T>(method: string, request: object) => client.call<T>(method, request);
 
   it("resets a password to an empty answer with snake_case fields and enum names", async () => {
     const email = uniqueEmail("grpc");

@@ -1,8 +1,8 @@
-import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
+import type * as grpc from "@grpc/grpc-js";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { type GrpcPeer, grpcPeer } from "../../support/grpc.js";
 import { register } from "../../support/registration.js";
 
 /** The recovery service, which holds RefreshAccess, as @grpc/grpc-js sees it. */
@@ -12,23 +12,11 @@ interface GrpcRecovery extends grpc.Client {
 
 describe("refresh-token rotation through gRPC with @grpc/grpc-js", () => {
   let service: TestApp;
-  let client: GrpcRecovery;
+  let client: GrpcPeer;
 
   beforeAll(async () => {
     service = await startTestApp();
-    const definition = protoLoader.loadSync("iam/v1/recovery.proto", {
-      includeDirs: ["proto"],
-      keepCase: true,
-      enums: String,
-      defaults: true,
-    });
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-      iam: { v1: { RecoveryService: new (...args: unknown[]) => GrpcRecovery } };
-    };
-    client = new loaded.iam.v1.RecoveryService(
-      `127.0.0.1:${service.app.rpcPort}`,
-      grpc.credentials.createInsecure(),
-    );
+    client = grpcPeer("RecoveryService", service.app.rpcPort);
   });
 
   afterAll(async () => {
@@ -36,15 +24,7 @@ describe("refresh-token rotation through gRPC with @grpc/grpc-js", () => {
     await service?.stop();
   });
 
-  function call<T>(method: string, request: object): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const fn = client[method] as (
-        request: object,
-        callback: (error: grpc.ServiceError | null, response: T) => void,
-      ) => void;
-      fn.call(client, request, (error, response) => (error ? reject(error) : resolve(response)));
-    });
-  }
+  const call = <T>(method: string, request: object) => client.call<T>(method, request);
 
   it("rotates a refresh token within the same session", async () => {
     const issued = await register(service, uniqueEmail("grpc"));

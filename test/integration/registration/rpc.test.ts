@@ -2,7 +2,6 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIamClient, iamFailureOf } from "../../../clients/typescript/index.js";
@@ -14,6 +13,7 @@ import {
   RequiredAction,
 } from "../../../src/gen/iam/v1/actions_pb.js";
 import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { type GrpcPeer, grpcPeer } from "../../support/grpc.js";
 
 const PASSWORD = "a long and unusual passphrase";
 
@@ -83,30 +83,13 @@ describe.each([
   });
 });
 
-/** The registration service as an independent gRPC peer sees it (@grpc/grpc-js). */
-interface GrpcRegistration extends grpc.Client {
-  [method: string]: unknown;
-}
-
 describe("registration through gRPC with @grpc/grpc-js", () => {
   let service: TestApp;
-  let client: GrpcRegistration;
+  let client: GrpcPeer;
 
   beforeAll(async () => {
     service = await startTestApp();
-    const definition = protoLoader.loadSync("iam/v1/registration.proto", {
-      includeDirs: ["proto"],
-      keepCase: true,
-      enums: String,
-      defaults: true,
-    });
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-      iam: { v1: { RegistrationService: new (...args: unknown[]) => GrpcRegistration } };
-    };
-    client = new loaded.iam.v1.RegistrationService(
-      `127.0.0.1:${service.app.rpcPort}`,
-      grpc.credentials.createInsecure(),
-    );
+    client = grpcPeer("RegistrationService", service.app.rpcPort);
   });
 
   afterAll(async () => {
@@ -114,15 +97,7 @@ describe("registration through gRPC with @grpc/grpc-js", () => {
     await service?.stop();
   });
 
-  function call<T>(method: string, request: object): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const fn = client[method] as (
-        request: object,
-        callback: (error: grpc.ServiceError | null, response: T) => void,
-      ) => void;
-      fn.call(client, request, (error, response) => (error ? reject(error) : resolve(response)));
-    });
-  }
+  const call = <T>(method: string, request: object) => client.call<T>(method, request);
 
   it("registers a person with snake_case fields and enum names", async () => {
     const email = uniqueEmail("grpc");
