@@ -7,6 +7,7 @@ import { verifyAgainstDummy, verifyPassword } from "../identity/password-hash.js
 import type { AccountRecord } from "../store/db/accounts.js";
 import type { EpochBinding } from "./account-epoch.js";
 import { codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
+import { codeSentFields } from "./answers.js";
 import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
 import type { LoadedFlow } from "./flow-token.js";
 import { assertIdentifierOwed } from "./owed.js";
@@ -106,9 +107,7 @@ export function authenticationService(deps: FlowDeps): ServiceImpl<typeof Authen
 
       return {
         authToken: token,
-        requiredActions: toRequiredActions(sent.loaded.flow.required),
-        resendDate: sent.resendDate.toISOString(),
-        mask: sent.mask,
+        ...codeSentFields(sent),
       };
     },
 
@@ -139,9 +138,7 @@ export function authenticationService(deps: FlowDeps): ServiceImpl<typeof Authen
 
       return {
         token,
-        requiredActions: toRequiredActions(sent.loaded.flow.required),
-        resendDate: sent.resendDate.toISOString(),
-        mask: sent.mask,
+        ...codeSentFields(sent),
       };
     },
 

@@ -8,6 +8,7 @@ import { checkPassword } from "../identity/password-policy.js";
 import type { IdentifierInput } from "../store/db/accounts.js";
 import type { EpochBinding } from "./account-epoch.js";
 import { codeActionOf, codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
+import { codeSentFields } from "./answers.js";
 import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
 import type { LoadedFlow } from "./flow-token.js";
 import { assertAnyIdentifierOwed } from "./owed.js";
@@ -101,9 +102,7 @@ export function recoveryService(deps: FlowDeps): ServiceImpl<typeof RecoveryServ
 
       return {
         resetPasswordToken: token,
-        requiredActions: toRequiredActions(sent.loaded.flow.required),
-        resendDate: sent.resendDate.toISOString(),
-        mask: sent.mask,
+        ...codeSentFields(sent),
       };
     },
 
@@ -144,9 +143,7 @@ export function recoveryService(deps: FlowDeps): ServiceImpl<typeof RecoveryServ
 
       return {
         token,
-        requiredActions: toRequiredActions(sent.loaded.flow.required),
-        resendDate: sent.resendDate.toISOString(),
-        mask: sent.mask,
+        ...codeSentFields(sent),
       };
     },
 

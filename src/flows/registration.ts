@@ -6,6 +6,7 @@ import { normalizeIdentifier } from "../identity/identifier.js";
 import { hashPassword } from "../identity/password-hash.js";
 import { checkPassword } from "../identity/password-policy.js";
 import { codeActionOf, codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
+import { codeSentFields } from "./answers.js";
 import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
 import { assertIdentifierOwed } from "./owed.js";
 import { newSessionSecrets, tokenAnswer } from "./session-tokens.js";
@@ -70,9 +71,7 @@ export function registrationService(deps: FlowDeps): ServiceImpl<typeof Registra
 
       return {
         registrationToken: token,
-        requiredActions: toRequiredActions(sent.loaded.flow.required),
-        resendDate: sent.resendDate.toISOString(),
-        mask: sent.mask,
+        ...codeSentFields(sent),
       };
     },
 
@@ -106,9 +105,7 @@ export function registrationService(deps: FlowDeps): ServiceImpl<typeof Registra
 
       return {
         token,
-        requiredActions: toRequiredActions(sent.loaded.flow.required),
-        resendDate: sent.resendDate.toISOString(),
-        mask: sent.mask,
+        ...codeSentFields(sent),
       };
     },
 
