@@ -79,6 +79,16 @@ export interface AccountRepository {
   setPassword(userId: string, hash: string, options?: { revokeSessions?: boolean }): Promise<void>;
 }
 
+/** A row of `findByIdentifier`'s query: the account with one of its identifiers. */
+interface AccountRow {
+  readonly user_id: string;
+  readonly status: UserStatus;
+  readonly password_hash: string;
+  readonly kind: IdentifierKind;
+  readonly value: string;
+  readonly verified: boolean;
+}
+
 /** Creates the account repository over an open database. */
 export function createAccountRepository(db: Database): AccountRepository {
   const fork = () => db.orm.em.fork();
@@ -126,25 +136,31 @@ export function createAccountRepository(db: Database): AccountRepository {
 
     findByIdentifier: (kind, value) =>
       guarded(async () => {
-        const em = fork();
-        const match = await em.findOne(Identifier, { kind, value }, { populate: ["user"] });
-        if (!match) {
+        // One query and no entity hydration: through the ORM this lookup
+        // cost about 1.5 ms of CPU, and every sign-in and recovery makes it.
+        const rows: AccountRow[] = await fork().execute(
+          `select u.id as user_id, u.status, u.password_hash,
+                  i.kind, i.value, i.verified_at is not null as verified
+             from identifiers as m
+             join users as u on u.id = m.user_id
+             join identifiers as i on i.user_id = u.id
+             where m.kind = ? and m.value = ?
+             order by i.created_at asc, i.id asc`,
+          [kind, value],
+        );
+        const first = rows[0];
+        if (!first) {
           return null;
         }
 
-        const all = await em.find(
-          Identifier,
-          { user: match.user },
-          { orderBy: { createdAt: "asc", id: "asc" } },
-        );
         return {
-          userId: match.user.id,
-          status: match.user.status,
-          passwordHash: match.user.passwordHash,
-          identifiers: all.map((identifier) => ({
-            kind: identifier.kind,
-            value: identifier.value,
-            verified: identifier.verifiedAt != null,
+          userId: first.user_id,
+          status: first.status,
+          passwordHash: first.password_hash,
+          identifiers: rows.map((row) => ({
+            kind: row.kind,
+            value: row.value,
+            verified: row.verified,
           })),
         };
       }),
