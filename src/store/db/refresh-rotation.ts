@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { recordAudit } from "./audit.js";
-import { insertRefreshToken, revokeSessions } from "./session-writes.js";
+import { revokeSessions } from "./session-writes.js";
 
 /** The token that replaces a rotated one. */
 export interface NextRefreshToken {
@@ -23,9 +24,9 @@ export type RotationResult =
 /**
  * Rotates a refresh token. The old token is claimed by one conditional
  * UPDATE (unused, unrevoked, unexpired, live session, active account), so
- * of concurrent uses at most one wins; the winner's transaction also stores
- * the next token. A loser learns why it lost; a token that was already used
- * revokes its session and every token of it.
+ * of concurrent uses at most one wins; the same statement stores the next
+ * token for the winner. A loser learns why it lost; a token that was
+ * already used revokes its session and every token of it.
  */
 export async function rotateRefreshToken(
   em: EntityManager,
@@ -34,28 +35,28 @@ export async function rotateRefreshToken(
 ): Promise<RotationResult> {
   const now = new Date();
 
-  const rotated = await em.transactional(async (tx) => {
-    const rows: { session_id: string; user_id: string; amr: string[] }[] = await tx.execute(
-      `update refresh_tokens as t set used_at = ?
+  // One statement, so one round trip and no explicit transaction: the
+  // claim, the next token and the session's stamp commit together or not
+  // at all, with the same row locks as three statements in a transaction.
+  const rows: { session_id: string; user_id: string; amr: string[] }[] = await em.execute(
+    `with won as (
+       update refresh_tokens as t set used_at = ?
          from sessions as s, users as u
          where t.token_hash = ? and s.id = t.session_id and u.id = s.user_id
            and t.used_at is null and t.revoked_at is null and t.expires_at > ?
            and s.revoked_at is null and u.status = 'active'
-         returning t.session_id, s.user_id, s.amr`,
-      [now, oldHash, now],
-    );
-    const won = rows[0];
-    if (!won) {
-      return undefined;
-    }
-
-    await insertRefreshToken(tx, won.session_id, next.hash, next.expiresAt, now);
-    await tx.execute("update sessions set last_refreshed_at = ? where id = ?", [
-      now,
-      won.session_id,
-    ]);
-    return { userId: won.user_id, sessionId: won.session_id, amr: won.amr };
-  });
+         returning t.session_id, s.user_id, s.amr
+     ), next as (
+       insert into refresh_tokens (id, session_id, token_hash, expires_at, created_at)
+         select ?, session_id, ?, ?, ? from won
+     ), touched as (
+       update sessions as s set last_refreshed_at = ? from won where s.id = won.session_id
+     )
+     select session_id, user_id, amr from won`,
+    [now, oldHash, now, randomUUID(), next.hash, next.expiresAt, now, now],
+  );
+  const won = rows[0];
+  const rotated = won && { userId: won.user_id, sessionId: won.session_id, amr: won.amr };
 
   if (rotated) {
     return { kind: "rotated", ...rotated };
