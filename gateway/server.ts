@@ -23,6 +23,10 @@ export interface GatewayOptions {
   readonly trustedProxies: readonly string[];
   /** Deadline of one RPC; past it the caller gets SERVER_ERROR. */
   readonly rpcTimeoutMs?: number;
+  /** A request must send all its headers within this (default 10 s), else 408. */
+  readonly headersTimeoutMs?: number;
+  /** A request must arrive whole, body included, within this (default 30 s), else 408. */
+  readonly requestTimeoutMs?: number;
 }
 
 /** A running gateway. */
@@ -30,6 +34,18 @@ export interface Gateway {
   readonly port: number;
   /** Stops accepting and closes every connection once its answer is sent. */
   close(): Promise<void>;
+}
+
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Node checks the header and request timeouts on an interval, 30 s by
+ * default: a slow client was answered up to 30 s past them. A tenth of
+ * the header timeout, at most a second, keeps the answer close to them.
+ */
+function timeoutCheckInterval(headersTimeoutMs: number): number {
+  return Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 10)));
 }
 
 /** What one request needs besides itself. */
@@ -58,9 +74,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       else res.destroy();
     });
   };
-  const server = http.createServer(onRequest);
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const server = http.createServer(
+    {
+      headersTimeout,
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: timeoutCheckInterval(headersTimeout),
+    },
+    onRequest,
+  );
   // A client that waits for "100 Continue" is told to go on only if its
   // body may be read; an oversized one is refused before it is sent.
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
@@ -206,7 +228,7 @@ function answerMalformed(error: NodeJS.ErrnoException, socket: Duplex): void {
   const status = MALFORMED_STATUS[error.code ?? ""] ?? 400;
   const body = JSON.stringify({
     failure_code: "BAD_REQUEST",
-    failure_message: "the request is not valid HTTP",
+    failure_message: MALFORMED_MESSAGE[status] ?? "the request is not valid HTTP",
   });
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
@@ -220,6 +242,12 @@ function answerMalformed(error: NodeJS.ErrnoException, socket: Duplex): void {
 const MALFORMED_STATUS: Readonly<Record<string, number>> = {
   HPE_HEADER_OVERFLOW: 431,
   ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/** Messages for the statuses that are not about the request's syntax. */
+const MALFORMED_MESSAGE: Readonly<Record<number, string>> = {
+  408: "the request took too long to arrive",
+  431: "the request headers are too large",
 };
 
 function closeServer(server: http.Server): Promise<void> {
