@@ -10,7 +10,7 @@ import { codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.j
 import { codeSentFields } from "./answers.js";
 import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
 import type { LoadedFlow } from "./flow-token.js";
-import { assertIdentifierOwed } from "./owed.js";
+import { assertIdentifierOwed, identifierCodePlan } from "./owed.js";
 import { newSessionSecrets, tokenAnswer } from "./session-tokens.js";
 
 /** What a sign-in flow remembers once the password was right. */
@@ -94,15 +94,7 @@ export function authenticationService(deps: FlowDeps): ServiceImpl<typeof Authen
         flowKind: KIND,
         purpose: KIND,
         kind,
-        plan: (flow) => {
-          assertIdentifierOwed(flow, kind);
-          return {
-            destination,
-            deliver: true,
-            required: [`${kind}_code`, ...flow.required.slice(1)],
-            state: flow.state,
-          };
-        },
+        plan: identifierCodePlan(kind, destination),
       });
 
       return {

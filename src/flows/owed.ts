@@ -2,6 +2,7 @@ import type { IdentifierKind } from "../config.js";
 import { failures } from "../errors.js";
 import { codeActionOf } from "./actions.js";
 import type { Flow } from "./flow-token.js";
+import type { SendPlan } from "./one-time-code.js";
 
 /**
  * Checks that `affirmation/init` for `kind` is owed now: the first owed
@@ -28,4 +29,21 @@ export function assertAnyIdentifierOwed(
   if (owed === undefined || !allowed.includes(kind)) {
     throw failures.forbidden(`${kind} is not owed in this flow now`);
   }
+}
+
+/**
+ * The send plan of an identifier's code: the identifier must be owed now;
+ * the code goes to `destination`; the identifier action becomes its code
+ * action and the rest of the owed list stays. The flow's state is kept.
+ */
+export function identifierCodePlan<S>(kind: IdentifierKind, destination: string) {
+  return (flow: Flow<S>): SendPlan<S> => {
+    assertIdentifierOwed(flow, kind);
+    return {
+      destination,
+      deliver: true,
+      required: [codeActionOf(kind), ...flow.required.slice(1)],
+      state: flow.state,
+    };
+  };
 }

@@ -5,10 +5,10 @@ import type { RegistrationService } from "../gen/iam/v1/registration_pb.js";
 import { normalizeIdentifier } from "../identity/identifier.js";
 import { hashPassword } from "../identity/password-hash.js";
 import { checkPassword } from "../identity/password-policy.js";
-import { codeActionOf, codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
+import { codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
 import { codeSentFields } from "./answers.js";
 import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
-import { assertIdentifierOwed } from "./owed.js";
+import { assertIdentifierOwed, identifierCodePlan } from "./owed.js";
 import { newSessionSecrets, tokenAnswer } from "./session-tokens.js";
 
 /** What a registration flow remembers: the identifiers proven so far. */
@@ -58,15 +58,7 @@ export function registrationService(deps: FlowDeps): ServiceImpl<typeof Registra
         flowKind: KIND,
         purpose: KIND,
         kind,
-        plan: (flow) => {
-          assertIdentifierOwed(flow, kind);
-          return {
-            destination: value,
-            deliver: true,
-            required: [codeActionOf(kind), ...flow.required.slice(1)],
-            state: flow.state,
-          };
-        },
+        plan: identifierCodePlan(kind, value),
       });
 
       return {

@@ -37,7 +37,7 @@ async function withGateway(run: (port: number) => Promise<void>) {
 }
 
 describe("the gateway's slow-client timeouts", () => {
-  it("answers headers that do not finish in time with 408 soon after the header timeout", async () => {
+  it("answers late headers with 408 soon after the header timeout", async () => {
     await withGateway(async (port) => {
       const { answer, ms } = await exchange(
         port,
@@ -51,7 +51,7 @@ describe("the gateway's slow-client timeouts", () => {
     });
   });
 
-  it("answers a body that does not finish in time with 408 soon after the request timeout", async () => {
+  it("answers a late body with 408 soon after the request timeout", async () => {
     await withGateway(async (port) => {
       const { answer, ms } = await exchange(
         port,

@@ -25,7 +25,7 @@ function closedAfter(session: http2.ClientHttp2Session, started: number) {
 }
 
 describe("HTTP/2 sessions on the RPC port", () => {
-  it("are closed after the idle timeout when they open no stream (preface and SETTINGS only)", async () => {
+  it("are closed after the idle timeout when they open no stream", async () => {
     const server = await start(200);
     const session = http2.connect(`http://127.0.0.1:${server.port}`);
     try {

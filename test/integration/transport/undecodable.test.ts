@@ -202,7 +202,7 @@ describe("a request message the RPC port cannot decode", () => {
     }
   });
 
-  it("answers a message over 64 KiB over h2c and stops the upload (RST_STREAM NO_ERROR)", async () => {
+  it("answers a message over 64 KiB over h2c and resets the upload", async () => {
     const answer = await h2Post(
       INIT_AFFIRMATION,
       { "content-type": "application/proto" },
@@ -266,7 +266,7 @@ describe("a request message the RPC port cannot decode", () => {
     expect(failureFromConnectError(error).code).toBe("SERVER_ERROR");
   });
 
-  it("leaves other protocol answers alone: an unknown compression stays unimplemented", async () => {
+  it("leaves an unknown compression as unimplemented", async () => {
     const answer = await h2Post(
       INIT_AFFIRMATION,
       { "content-type": "application/grpc", te: "trailers", "grpc-encoding": "no-such-codec" },
