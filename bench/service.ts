@@ -37,7 +37,8 @@ export interface RunningService {
 }
 
 /**
- * Starts the real service (`node --import tsx src/main.ts`, one PID) on
+ * Starts the real service exactly as `npm start` does (`scripts/start.sh`,
+ * which execs one node process, so the PID is the service's) on
  * free loopback ports and waits until GET /readyz answers 200. Limits that
  * would throttle a load test are raised; nothing else differs from a
  * production start.
@@ -48,9 +49,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`]
     : [];
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", "src/main.ts"], {
+  const env = {
+    ...serviceEnv(options, httpPort, rpcPort),
+    IAM_NODE_EXTRA_OPTIONS: profile.join(" "),
+  };
+  const child = spawn("sh", ["scripts/start.sh"], {
     cwd: ROOT,
-    env: serviceEnv(options, httpPort, rpcPort),
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output = keepLastLines(child);
@@ -82,7 +87,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 function serviceEnv(options: ServiceOptions, httpPort: number, rpcPort: number) {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith("IAM_") && name !== "NODE_OPTIONS") env[name] = value;
+    const runtime = name === "IAM_NODE_OPTIONS";
+    if ((runtime || !name.startsWith("IAM_")) && name !== "NODE_OPTIONS") env[name] = value;
   }
   return {
     ...env,

@@ -1,14 +1,8 @@
-import type * as grpc from "@grpc/grpc-js";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
 import { type GrpcPeer, grpcPeer } from "../../support/grpc.js";
 import { register } from "../../support/registration.js";
-
-/** The recovery service, which holds RefreshAccess, as @grpc/grpc-js sees it. */
-interface GrpcRecovery extends grpc.Client {
-  [method: string]: unknown;
-}
 
 describe("refresh-token rotation through gRPC with @grpc/grpc-js", () => {
   let service: TestApp;
