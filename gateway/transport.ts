@@ -1,12 +1,8 @@
-import {
-  type ConnectRouter,
-  createRouterTransport,
-  type Interceptor,
-  type Transport,
-} from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor, Transport } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { requestContextInterceptor } from "../src/rpc/context.js";
 import { type Readiness, registerHealth } from "../src/rpc/health.js";
+import { createInProcessTransport } from "./in-process.js";
 
 /** Options of `inProcessTransport`. */
 export interface InProcessOptions {
@@ -23,25 +19,20 @@ export interface InProcessOptions {
  * share one process and no socket. The calls pass through the same
  * interceptors as network calls; having no socket, they count as coming
  * from a trusted proxy, so the gateway's X-Forwarded-For decides the
- * client address.
+ * client address. The handlers are called directly, with the messages
+ * passed through (see in-process.ts), not through Connect's router
+ * transport and its serialisation.
  */
 export function inProcessTransport(
   routes: (router: ConnectRouter) => void,
   options: InProcessOptions = {},
 ): Transport {
-  return createRouterTransport(
+  return createInProcessTransport(
     (router) => {
       routes(router);
       if (options.readiness !== undefined) registerHealth(router, options.readiness);
     },
-    {
-      router: {
-        interceptors: [
-          requestContextInterceptor(options.trustedProxies ?? []),
-          ...(options.interceptors ?? []),
-        ],
-      },
-    },
+    [requestContextInterceptor(options.trustedProxies ?? []), ...(options.interceptors ?? [])],
   );
 }
 

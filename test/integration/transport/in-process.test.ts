@@ -1,0 +1,627 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  type DescMethodServerStreaming,
+  type DescMethodUnary,
+  isMessage,
+  toJson,
+} from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  createRouterTransport,
+  type HandlerContext,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Gateway, startGateway } from "../../../gateway/server.js";
+import { type InProcessOptions, inProcessTransport } from "../../../gateway/transport.js";
+import { failures } from "../../../src/errors.js";
+import { ErrorInfoSchema } from "../../../src/gen/google/rpc/error_details_pb.js";
+import { Health } from "../../../src/gen/grpc/health/v1/health_pb.js";
+import { AuthenticationService } from "../../../src/gen/iam/v1/authentication_pb.js";
+import { KeyService } from "../../../src/gen/iam/v1/keys_pb.js";
+import { RecoveryService } from "../../../src/gen/iam/v1/recovery_pb.js";
+import { RegistrationService } from "../../../src/gen/iam/v1/registration_pb.js";
+import {
+  clientAddressKey,
+  requestContextInterceptor,
+  requestIdKey,
+} from "../../../src/rpc/context.js";
+import { failureFromConnectError, protocolError } from "../../../src/rpc/errors.js";
+import { registerHealth } from "../../../src/rpc/health.js";
+import { rpcInterceptors } from "../../../src/rpc/interceptors.js";
+import {
+  BROKEN,
+  logger,
+  RETRY_AFTER,
+  SLOW,
+  switchableReadiness,
+  TAKEN,
+  THROTTLED,
+  testRoutes,
+} from "./support.js";
+
+/**
+ * The in-process transport calls the handlers directly. These tests pin
+ * that it behaves as Connect's router transport on the Connect protocol,
+ * which the gateway used before: every scenario runs on both, and the
+ * outcomes must be equal (and as documented).
+ */
+
+/** The previous in-process transport, kept here as the reference. */
+function routerTransport(
+  routes: (router: ConnectRouter) => void,
+  options: InProcessOptions = {},
+): Transport {
+  return createRouterTransport(
+    (router) => {
+      routes(router);
+      if (options.readiness !== undefined) registerHealth(router, options.readiness);
+    },
+    {
+      router: {
+        interceptors: [
+          requestContextInterceptor(options.trustedProxies ?? []),
+          ...(options.interceptors ?? []),
+        ],
+      },
+    },
+  );
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** What a handler saw of its context, as a string the tests can compare. */
+function seen(context: HandlerContext): string {
+  const left = context.timeoutMs();
+  return JSON.stringify({
+    protocol: context.protocolName,
+    requestMethod: context.requestMethod,
+    url: context.url,
+    service: context.service.typeName,
+    method: context.method.name,
+    timeout: left === undefined ? "none" : left > 0 && left <= 1_000 ? "within 1 s" : left,
+    aborted: context.signal.aborted,
+    requestId: context.values.get(requestIdKey),
+    client: context.values.get(clientAddressKey),
+    custom: context.requestHeader.get("x-custom"),
+  }).replace(UUID, "<uuid>");
+}
+
+/** Signals the handlers got, to look at once their call is over. */
+const handlerSignals: AbortSignal[] = [];
+
+/** testRoutes plus RecoveryService methods that show what reaches a handler. */
+function probeRoutes(router: ConnectRouter): void {
+  testRoutes(router);
+  router.service(RecoveryService, {
+    init: (_request, context) => {
+      context.responseHeader.set("x-probe", "header");
+      context.responseTrailer.set("x-probe-trailer", "trailer");
+      return { resetPasswordToken: seen(context) };
+    },
+    initAffirmation: (_request, context) => {
+      context.responseHeader.set("x-probe", "header");
+      context.responseTrailer.set("x-probe-trailer", "trailer");
+      throw failures.throttled("slow down", 7);
+    },
+    completeAffirmation: () => {
+      throw protocolError("no such thing", Code.NotFound);
+    },
+    resend: async (request, context) => {
+      handlerSignals.push(context.signal);
+      if (request.token === SLOW) await sleep(300);
+      return { token: seen(context) };
+    },
+    refreshAccess: () => {
+      throw new ConnectError("a bare error a handler let out", Code.PermissionDenied);
+    },
+  });
+}
+
+/** An outcome of one call, in the terms a caller can observe. */
+async function outcome(call: Promise<{ message: unknown; header: Headers; trailer: Headers }>) {
+  try {
+    const response = await call;
+    const r = response as unknown as {
+      method: DescMethodUnary;
+      message: Parameters<typeof toJson>[1];
+    };
+    return {
+      ok: true,
+      real: isMessage(r.message, r.method.output),
+      message: toJson(r.method.output, r.message),
+      header: response.header.get("x-probe"),
+      trailer: response.trailer.get("x-probe-trailer"),
+    };
+  } catch (thrown) {
+    expect(thrown).toBeInstanceOf(ConnectError);
+    const error = thrown as ConnectError;
+    return {
+      ok: false,
+      code: Code[error.code],
+      message: error.rawMessage.replace(UUID, "<uuid>"),
+      info: error.findDetails(ErrorInfoSchema).map((info) => ({
+        reason: info.reason,
+        domain: info.domain,
+        metadata: info.metadata,
+      })),
+      retryAfter: error.metadata.get("retry-after"),
+      probeHeader: error.metadata.get("x-probe"),
+      probeTrailer: error.metadata.get("x-probe-trailer"),
+      failure: failureFromConnectError(error),
+    };
+  }
+}
+
+type Scenario = (transport: Transport) => Promise<unknown>;
+
+const xff = "203.0.113.9, 198.51.100.7";
+const unary = <M extends DescMethodUnary>(
+  transport: Transport,
+  method: M,
+  input: Record<string, unknown>,
+  header: Record<string, string> = {},
+  timeoutMs: number | undefined = 1_000,
+  signal?: AbortSignal,
+) =>
+  outcome(
+    transport.unary(method, signal, timeoutMs, header, input as never) as Promise<{
+      message: unknown;
+      header: Headers;
+      trailer: Headers;
+    }>,
+  );
+
+const affirmation = { registrationToken: "reg-1", value: "a@example.com" };
+
+/** A REST body of /registration/affirmation/complete but for its value. */
+const codeBody = { registration_token: "reg-1", action: "email_code" };
+
+/** Each scenario with what the caller must get, on both transports. */
+const scenarios: [string, Scenario, Record<string, unknown>][] = [
+  [
+    "a plain answer, as a real message",
+    (t) => unary(t, RegistrationService.method.init, {}),
+    {
+      ok: true,
+      real: true,
+      message: { registrationToken: "reg-1", requiredActions: ["REQUIRED_ACTION_EMAIL"] },
+    },
+  ],
+  [
+    "the client address from X-Forwarded-For, no socket counting as trusted",
+    (t) =>
+      unary(t, RegistrationService.method.initAffirmation, affirmation, { "x-forwarded-for": xff }),
+    { ok: true, message: expect.objectContaining({ mask: "198.51.100.7" }) },
+  ],
+  [
+    "the request id handed to the handler",
+    (t) =>
+      unary(t, RegistrationService.method.resend, { token: "t" }, { "x-request-id": "trace-9" }),
+    { ok: true, message: expect.objectContaining({ token: "trace-9" }) },
+  ],
+  [
+    "the handler's context, headers and trailers",
+    (t) =>
+      unary(
+        t,
+        RecoveryService.method.init,
+        {},
+        {
+          "x-request-id": "bad id",
+          "x-forwarded-for": xff,
+          "x-custom": "custom",
+        },
+      ),
+    {
+      ok: true,
+      header: "header",
+      trailer: "trailer",
+      message: {
+        resetPasswordToken: JSON.stringify({
+          protocol: "connect",
+          requestMethod: "POST",
+          url: "https://in-memory/iam.v1.RecoveryService/Init",
+          service: "iam.v1.RecoveryService",
+          method: "Init",
+          timeout: "within 1 s",
+          aborted: false,
+          requestId: "<uuid>",
+          client: "198.51.100.7",
+          custom: "custom",
+        }),
+      },
+    },
+  ],
+  [
+    "no deadline for a timeout of 0",
+    (t) => unary(t, RecoveryService.method.init, {}, {}, 0),
+    {
+      ok: true,
+      message: { resetPasswordToken: expect.stringContaining('"timeout":"none"') },
+    },
+  ],
+  [
+    "an IamError with its ErrorInfo",
+    (t) => unary(t, RegistrationService.method.initAffirmation, { ...affirmation, value: TAKEN }),
+    {
+      ok: false,
+      code: "AlreadyExists",
+      info: [{ reason: "CONFLICT", domain: "iam", metadata: {} }],
+      failure: expect.objectContaining({ code: "CONFLICT" }),
+    },
+  ],
+  [
+    "a throttle's retry-after, in ErrorInfo and metadata",
+    (t) =>
+      unary(t, RegistrationService.method.completeAffirmation, {
+        registrationToken: "r",
+        value: THROTTLED,
+      }),
+    {
+      ok: false,
+      code: "ResourceExhausted",
+      message: "try again later",
+      info: [
+        {
+          reason: "FORBIDDEN",
+          domain: "iam",
+          metadata: { retry_after_seconds: String(RETRY_AFTER) },
+        },
+      ],
+      retryAfter: String(RETRY_AFTER),
+      failure: { code: "FORBIDDEN", message: "try again later", retryAfterSeconds: RETRY_AFTER },
+    },
+  ],
+  [
+    "a failure with the handler's headers and trailers as metadata",
+    (t) => unary(t, RecoveryService.method.initAffirmation, {}),
+    { ok: false, retryAfter: "7", probeHeader: "header", probeTrailer: "trailer" },
+  ],
+  [
+    "a bug hidden as SERVER_ERROR",
+    (t) => unary(t, RegistrationService.method.initAffirmation, { ...affirmation, value: BROKEN }),
+    {
+      ok: false,
+      code: "Internal",
+      message: "the service could not complete the request",
+      failure: expect.objectContaining({ code: "SERVER_ERROR" }),
+    },
+  ],
+  [
+    "a bare ConnectError from a handler as SERVER_ERROR",
+    (t) => unary(t, RecoveryService.method.refreshAccess, {}),
+    { ok: false, code: "Internal" },
+  ],
+  [
+    "a deliberate protocol error as it is",
+    (t) => unary(t, RecoveryService.method.completeAffirmation, {}),
+    { ok: false, code: "NotFound", message: "no such thing", info: [] },
+  ],
+  [
+    "an unimplemented method of a registered service, through the interceptors",
+    (t) => unary(t, RecoveryService.method.complete, {}),
+    { ok: false, code: "Internal", failure: expect.objectContaining({ code: "SERVER_ERROR" }) },
+  ],
+  [
+    "a method of a service nobody registered as unimplemented",
+    (t) => unary(t, AuthenticationService.method.init, {}),
+    {
+      ok: false,
+      code: "Unimplemented",
+      message: "RouterHttpClient: no handler registered for /iam.v1.AuthenticationService/Init",
+    },
+  ],
+  [
+    "readiness from the health service",
+    (t) => unary(t, Health.method.check, { service: "" }),
+    { ok: true, message: { status: "SERVING" } },
+  ],
+  [
+    "a registered service's health",
+    (t) => unary(t, Health.method.check, { service: KeyService.typeName }),
+    { ok: true, message: { status: "SERVING" } },
+  ],
+  [
+    "NOT_FOUND for an unknown service's health",
+    (t) => unary(t, Health.method.check, { service: "nope.Service" }),
+    { ok: false, code: "NotFound", message: "unknown service" },
+  ],
+  [
+    "deadline_exceeded at the deadline",
+    (t) => unary(t, RegistrationService.method.completeAffirmation, { value: SLOW }, {}, 50),
+    { ok: false, code: "DeadlineExceeded", message: "the operation timed out", info: [] },
+  ],
+  [
+    "canceled when the caller aborts",
+    (t) =>
+      unary(
+        t,
+        RegistrationService.method.completeAffirmation,
+        { value: SLOW },
+        {},
+        1_000,
+        AbortSignal.timeout(30),
+      ),
+    { ok: false, code: "Canceled", failure: expect.objectContaining({ code: "SERVER_ERROR" }) },
+  ],
+  [
+    "canceled when the caller aborted before the call",
+    (t) => {
+      const aborter = new AbortController();
+      aborter.abort();
+      return unary(t, RegistrationService.method.init, {}, {}, 1_000, aborter.signal);
+    },
+    { ok: false, code: "Canceled", message: "This operation was aborted" },
+  ],
+];
+
+describe.each([
+  ["the in-process transport", inProcessTransport],
+  ["the router transport (reference)", routerTransport],
+])("%s", (_name, make) => {
+  const transport = make(probeRoutes, {
+    interceptors: rpcInterceptors(logger),
+    trustedProxies: ["127.0.0.0/8"],
+    readiness: async () => true,
+  });
+
+  it.each(scenarios)("answers %s", async (_scenario, run, expected) => {
+    expect(await run(transport)).toMatchObject(expected);
+  });
+});
+
+describe("the in-process transport against the router transport", () => {
+  const options: InProcessOptions = {
+    interceptors: rpcInterceptors(logger),
+    trustedProxies: ["127.0.0.0/8"],
+    readiness: async () => true,
+  };
+  const direct = inProcessTransport(probeRoutes, options);
+  const reference = routerTransport(probeRoutes, options);
+
+  it.each(scenarios)("gives the same outcome for %s", async (_scenario, run) => {
+    const [ours, theirs] = await Promise.all([run(direct), run(reference)]);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("runs the request context first, then the interceptors in order, on both", async () => {
+    const record = (log: string[], name: string): Interceptor => {
+      return (next) => async (req) => {
+        log.push(`${name} in: ${req.contextValues.get(requestIdKey)}`);
+        try {
+          return await next(req);
+        } finally {
+          log.push(`${name} out: ${req.signal.aborted}`);
+        }
+      };
+    };
+    const logs: string[][] = [];
+    for (const make of [inProcessTransport, routerTransport]) {
+      const log: string[] = [];
+      const transport = make(probeRoutes, {
+        interceptors: [record(log, "a"), ...rpcInterceptors(logger), record(log, "b")],
+      });
+      await transport.unary(
+        RegistrationService.method.init,
+        undefined,
+        1_000,
+        {
+          "x-request-id": "trace-1",
+        },
+        {},
+      );
+      logs.push(log);
+    }
+    expect(logs[0]).toEqual(["a in: trace-1", "b in: trace-1", "b out: false", "a out: false"]);
+    expect(logs[0]).toEqual(logs[1]);
+  });
+
+  it("aborts the handler's signal at the deadline and once the call is over, on both", async () => {
+    const reasons: unknown[] = [];
+    for (const transport of [direct, reference]) {
+      handlerSignals.length = 0;
+      await transport.unary(RecoveryService.method.resend, undefined, 1_000, {}, { token: "t" });
+      const finished = handlerSignals.at(-1);
+      expect(finished?.aborted).toBe(true);
+
+      const failed = await outcome(
+        transport.unary(RecoveryService.method.resend, undefined, 50, {}, { token: SLOW }),
+      );
+      expect(failed).toMatchObject({ ok: false, code: "DeadlineExceeded" });
+      const late = handlerSignals.at(-1);
+      expect(late?.aborted).toBe(true);
+      reasons.push(ConnectError.from(late?.reason).code);
+    }
+    expect(reasons).toEqual([Code.DeadlineExceeded, Code.DeadlineExceeded]);
+  });
+
+  it("answers the caller at the deadline without waiting for the handler", async () => {
+    const started = performance.now();
+    const failed = await outcome(
+      direct.unary(
+        RegistrationService.method.completeAffirmation,
+        undefined,
+        50,
+        {},
+        {
+          value: SLOW,
+        },
+      ),
+    );
+    expect(failed).toMatchObject({ code: "DeadlineExceeded" });
+    expect(performance.now() - started).toBeLessThan(250);
+  });
+
+  it("does not pass the caller's context values on, as a Connect client does not", async () => {
+    const values = (await import("@connectrpc/connect")).createContextValues();
+    values.set(clientAddressKey, "192.0.2.1");
+    const answers = [];
+    for (const transport of [direct, reference]) {
+      const response = await transport.unary(
+        RegistrationService.method.initAffirmation,
+        undefined,
+        1_000,
+        {},
+        affirmation,
+        values,
+      );
+      answers.push(response.message.mask);
+    }
+    expect(answers).toEqual(["unknown", "unknown"]);
+  });
+});
+
+/** No service of the API streams; a made-up streaming method stands in. */
+const WATCH = {
+  ...Health.method.check,
+  name: "Watch",
+  localName: "watch",
+  methodKind: "server_streaming",
+} as unknown as DescMethodServerStreaming;
+
+describe("streaming in process", () => {
+  it("refuses to register a streaming implementation", () => {
+    expect(() =>
+      inProcessTransport((router) => {
+        router.rpc(WATCH, async function* () {});
+      }),
+    ).toThrow(/Watch is a streaming method/);
+  });
+
+  it("answers a streaming call with unimplemented", async () => {
+    const transport = inProcessTransport(probeRoutes, { readiness: async () => true });
+    const call = transport.stream(
+      WATCH,
+      undefined,
+      1_000,
+      {},
+      (async function* () {
+        yield { service: "" };
+      })(),
+    );
+    await expect(call).rejects.toMatchObject({ code: Code.Unimplemented });
+  });
+});
+
+describe("the gateway on the in-process transport and on the router transport", () => {
+  const ready = switchableReadiness();
+  const gateways: Gateway[] = [];
+
+  beforeAll(async () => {
+    for (const make of [inProcessTransport, routerTransport]) {
+      gateways.push(
+        await startGateway({
+          host: "127.0.0.1",
+          port: 0,
+          transport: make(testRoutes, {
+            interceptors: rpcInterceptors(logger),
+            trustedProxies: ["127.0.0.0/8"],
+            readiness: ready.readiness,
+          }),
+          logger,
+          trustedProxies: ["127.0.0.0/8"],
+          rpcTimeoutMs: 100,
+        }),
+      );
+    }
+  });
+
+  afterAll(async () => {
+    for (const gateway of gateways) await gateway.close();
+  });
+
+  const requests: [string, string, unknown, Record<string, string>][] = [
+    ["a throttle", "/registration/affirmation/complete", { ...codeBody, value: THROTTLED }, {}],
+    [
+      "a conflict",
+      "/registration/affirmation/init",
+      { registration_token: "r", action: "email", value: TAKEN },
+      {},
+    ],
+    [
+      "a bug",
+      "/registration/affirmation/init",
+      { registration_token: "r", action: "email", value: BROKEN },
+      {},
+    ],
+    [
+      "the client address",
+      "/registration/affirmation/init",
+      { registration_token: "r", action: "email", value: "a@example.com" },
+      { "x-forwarded-for": "203.0.113.9, 198.51.100.7" },
+    ],
+    [
+      "the request id",
+      "/registration/affirmation/resend",
+      { token: "t" },
+      { "x-request-id": "r-1" },
+    ],
+    [
+      "a call past the RPC deadline",
+      "/registration/affirmation/complete",
+      { ...codeBody, value: SLOW },
+      {},
+    ],
+    ["the JWKS", "/.well-known/jwks.json", undefined, {}],
+    ["readiness", "/readyz", undefined, {}],
+  ];
+
+  it.each(requests)("answers %s alike", async (_name, path, body, headers) => {
+    const answers = [];
+    for (const gateway of gateways) {
+      const response = await fetch(`http://127.0.0.1:${gateway.port}${path}`, {
+        method: body === undefined ? "GET" : "POST",
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      answers.push({
+        status: response.status,
+        retryAfter: response.headers.get("retry-after"),
+        requestId: response.headers.get("x-request-id")?.replace(UUID, "<uuid>"),
+        body: (await response.text()).replace(UUID, "<uuid>"),
+      });
+    }
+    expect(answers[0]).toEqual(answers[1]);
+  });
+
+  it("answers a throttle with 403, its body and Retry-After", async () => {
+    const response = await fetch(
+      `http://127.0.0.1:${gateways[0]?.port}/registration/affirmation/complete`,
+      { method: "POST", body: JSON.stringify({ ...codeBody, value: THROTTLED }) },
+    );
+    expect(response.status).toBe(403);
+    expect(response.headers.get("retry-after")).toBe(String(RETRY_AFTER));
+    expect(await response.json()).toEqual({
+      failure_code: "FORBIDDEN",
+      failure_message: "try again later",
+    });
+  });
+
+  it("answers a call past the RPC deadline with SERVER_ERROR at the deadline", async () => {
+    const started = performance.now();
+    const response = await fetch(
+      `http://127.0.0.1:${gateways[0]?.port}/registration/affirmation/complete`,
+      { method: "POST", body: JSON.stringify({ ...codeBody, value: SLOW }) },
+    );
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { failure_code: string }).failure_code).toBe("SERVER_ERROR");
+    expect(performance.now() - started).toBeLessThan(280);
+  });
+
+  it("answers 503 on /readyz when not ready, alike", async () => {
+    ready.set(false);
+    try {
+      const statuses = [];
+      for (const gateway of gateways) {
+        statuses.push((await fetch(`http://127.0.0.1:${gateway.port}/readyz`)).status);
+      }
+      expect(statuses).toEqual([503, 503]);
+    } finally {
+      ready.set(true);
+    }
+  });
+});
