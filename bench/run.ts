@@ -107,7 +107,8 @@ function printSetup(config: BenchConfig, plan: RoundPlan, redisUrl: string): voi
   const lines = [
     `machine: ${cpus.length} × ${cpus[0]?.model ?? "unknown CPU"}, Node ${process.version}, ` +
       `load average ${os.loadavg()[0]?.toFixed(2)}`,
-    `libuv pool: ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"} threads (as npm start sizes it), ` +
+    `libuv pool: ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"} threads ` +
+      "(as npm start sizes it), " +
       "here and in the service",
     `each pair: ${plan.firstWarmupSeconds} s warm-up, then ${plan.rounds} alternating rounds ` +
       `of ${plan.seconds} s a side`,

@@ -100,7 +100,8 @@ export function createInProcessTransport(
     stream(method) {
       return Promise.reject(
         new ConnectError(
-          `${method.parent.typeName}.${method.name} is a streaming method, which the in-process transport does not carry`,
+          `${method.parent.typeName}.${method.name} is a streaming method, ` +
+            "which the in-process transport does not carry",
           Code.Unimplemented,
         ),
       );
@@ -119,7 +120,8 @@ function collectingRouter(methods: Map<string, UnarySpec>): ConnectRouter {
     if (spec.kind !== "unary") {
       if (!implemented) return;
       throw new Error(
-        `${spec.method.parent.typeName}.${spec.method.name} is a streaming method; the in-process transport carries unary calls only`,
+        `${spec.method.parent.typeName}.${spec.method.name} is a streaming method; ` +
+          "the in-process transport carries unary calls only",
       );
     }
     methods.set(`/${spec.method.parent.typeName}/${spec.method.name}`, spec);
