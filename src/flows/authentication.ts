@@ -8,8 +8,7 @@ import type { AccountRecord } from "../store/db/accounts.js";
 import type { EpochBinding } from "./account-epoch.js";
 import { codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
 import { codeSentFields } from "./answers.js";
-import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
-import type { LoadedFlow } from "./flow-token.js";
+import { checkFlowStartAllowed, type FlowDeps, openUnended, requireToken } from "./context.js";
 import { assertIdentifierOwed, identifierCodePlan } from "./owed.js";
 import { newSessionSecrets, tokenAnswer } from "./session-tokens.js";
 
@@ -37,12 +36,7 @@ const WRONG_CREDENTIALS = "the identifier or the password is wrong";
 export function authenticationService(deps: FlowDeps): ServiceImpl<typeof AuthenticationService> {
   const { flows, codes, accounts, config, logger, epochs, lockout } = deps;
 
-  /** Opens the flow and checks that no password change ended it. */
-  async function openCurrent(token: string): Promise<LoadedFlow<SignInState>> {
-    const loaded = await flows.open<SignInState>(token, KIND);
-    await epochs.assertCurrent(loaded.flow.state.epoch);
-    return loaded;
-  }
+  const openCurrent = (token: string) => openUnended<SignInState>(deps, token, KIND);
 
   return {
     async init(request, context) {

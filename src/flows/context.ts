@@ -6,9 +6,9 @@ import type { Logger } from "../log.js";
 import type { AccountRepository } from "../store/db/accounts.js";
 import type { Limiter } from "../store/kv/kv-store.js";
 import type { AccessTokenIssuer } from "../tokens/access-token.js";
-import type { AccountEpochs } from "./account-epoch.js";
+import type { AccountEpochs, EpochBinding } from "./account-epoch.js";
 import { clientBucket } from "./client-bucket.js";
-import type { FlowStore } from "./flow-token.js";
+import type { FlowKind, FlowStore, LoadedFlow } from "./flow-token.js";
 import type { OneTimeCodes } from "./one-time-code.js";
 import type { SignInLockout } from "./sign-in-lockout.js";
 
@@ -44,4 +44,18 @@ export async function checkFlowStartAllowed(deps: FlowDeps, context: HandlerCont
 export function requireToken(token: string, field: string): string {
   if (token === "") throw failures.badRequest(`${field} is required`);
   return token;
+}
+
+/**
+ * Opens a flow that is bound to an identifier's epoch, refusing it with
+ * UNAUTHORIZED when a password change ended it since.
+ */
+export async function openUnended<S extends { readonly epoch: EpochBinding | null }>(
+  deps: FlowDeps,
+  token: string,
+  kind: FlowKind,
+): Promise<LoadedFlow<S>> {
+  const loaded = await deps.flows.open<S>(token, kind);
+  await deps.epochs.assertCurrent(loaded.flow.state.epoch);
+  return loaded;
 }

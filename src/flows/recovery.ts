@@ -9,8 +9,7 @@ import type { IdentifierInput } from "../store/db/accounts.js";
 import type { EpochBinding } from "./account-epoch.js";
 import { codeActionOf, codeKindFrom, identifierKindFrom, toRequiredActions } from "./actions.js";
 import { codeSentFields } from "./answers.js";
-import { checkFlowStartAllowed, type FlowDeps, requireToken } from "./context.js";
-import type { LoadedFlow } from "./flow-token.js";
+import { checkFlowStartAllowed, type FlowDeps, openUnended, requireToken } from "./context.js";
 import { assertAnyIdentifierOwed } from "./owed.js";
 import { refreshAccess } from "./refresh.js";
 
@@ -40,11 +39,7 @@ export function recoveryService(deps: FlowDeps): ServiceImpl<typeof RecoveryServ
   const { flows, codes, accounts, config, logger, epochs, lockout } = deps;
   const kinds = config.registrationIdentifiers;
 
-  async function openCurrent(token: string): Promise<LoadedFlow<RecoveryState>> {
-    const loaded = await flows.open<RecoveryState>(token, KIND);
-    await epochs.assertCurrent(loaded.flow.state.epoch);
-    return loaded;
-  }
+  const openCurrent = (token: string) => openUnended<RecoveryState>(deps, token, KIND);
 
   return {
     async init(_request, context) {
