@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { errors, jwtVerify, SignJWT } from "jose";
+import { errors, jwtVerify } from "jose";
 import { failures, IamError } from "../errors.js";
+import { signCompactJws } from "./compact-jws.js";
 import { SIGNING_ALG } from "./signing-key-store.js";
 import type { SigningKeyRing } from "./signing-keys.js";
 
@@ -57,14 +58,19 @@ export function createAccessTokenIssuer(options: AccessTokenIssuerOptions): Acce
       const issuedAt = Math.floor(Date.now() / 1000);
       const expiresAt = issuedAt + options.ttlSeconds;
 
-      const token = await new SignJWT({ sid: claims.sessionId, amr: [...claims.amr] })
-        .setProtectedHeader({ alg: SIGNING_ALG, kid: signer.kid, typ: ACCESS_TOKEN_TYPE })
-        .setIssuer(options.issuer)
-        .setSubject(claims.userId)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(expiresAt)
-        .setJti(randomBytes(16).toString("base64url"))
-        .sign(signer.key);
+      const token = signCompactJws(
+        { alg: SIGNING_ALG, kid: signer.kid, typ: ACCESS_TOKEN_TYPE },
+        {
+          iss: options.issuer,
+          sub: claims.userId,
+          sid: claims.sessionId,
+          iat: issuedAt,
+          exp: expiresAt,
+          jti: randomBytes(16).toString("base64url"),
+          amr: [...claims.amr],
+        },
+        signer.key,
+      );
       return { token, expiresAt: new Date(expiresAt * 1000) };
     },
   };

@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import type { CryptoKey } from "jose";
 import { importJWK } from "jose";
 import type { Logger } from "../log.js";
@@ -22,8 +23,8 @@ export interface PublicJwk {
  * grace period, verifies.
  */
 export interface SigningKeyRing {
-  /** The key that signs new access tokens. */
-  current(): { kid: string; key: CryptoKey };
+  /** The key that signs new access tokens, as node:crypto signs with it. */
+  current(): { kid: string; key: KeyObject };
   /** Every public key that may verify a live token, for the JWKS. */
   publicKeys(): PublicJwk[];
   /** Adds a new key that signs from now on; the old ones verify for the grace period. */
@@ -55,7 +56,7 @@ export interface SigningKeyOptions {
 interface LoadedKey {
   readonly kid: string;
   readonly retiredAt: Date | null;
-  readonly privateKey: CryptoKey;
+  readonly privateKey: KeyObject;
   readonly publicKey: CryptoKey;
   readonly jwk: PublicJwk;
 }
@@ -150,12 +151,10 @@ function newestActive(keys: readonly LoadedKey[]): LoadedKey {
 }
 
 async function importKey(row: SigningKeyRow): Promise<LoadedKey> {
-  const [privateKey, publicKey] = await Promise.all([
-    importJWK(row.privateJwk as StoredJwk, SIGNING_ALG, { extractable: false }),
-    importJWK(row.publicJwk, SIGNING_ALG),
-  ]);
-  if (!("type" in privateKey) || !("type" in publicKey)) {
-    throw new Error(`signing key ${row.kid} is not an asymmetric key`);
+  const privateKey = createPrivateKey({ key: row.privateJwk as StoredJwk, format: "jwk" });
+  const publicKey = await importJWK(row.publicJwk, SIGNING_ALG);
+  if (privateKey.asymmetricKeyType !== "ed25519" || !("type" in publicKey)) {
+    throw new Error(`signing key ${row.kid} is not an Ed25519 key pair`);
   }
 
   const { kty = "", crv = "", x = "" } = row.publicJwk;
