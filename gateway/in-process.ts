@@ -22,6 +22,12 @@ const BASE_URL = "https://in-memory";
 /** The headers a caller may pass, as `Transport` takes them. */
 type HeadersInit = Parameters<Transport["unary"]>[3];
 
+/**
+ * The reason a call's signal aborts with once the call is over. One shared
+ * value: a DOMException made per call captured a stack trace each time.
+ */
+const CALL_ENDED = new DOMException("the call has ended", "AbortError");
+
 /** A unary implementation with the types erased, as the router keeps it. */
 type UnarySpec = Extract<MethodImplSpec, { kind: "unary" }>;
 
@@ -202,7 +208,7 @@ class Call {
           if (this.settled) return;
           this.settled = true;
           this.release();
-          this.controller.abort();
+          this.controller.abort(CALL_ENDED);
           resolve(value);
         },
         (thrown: unknown) => {

@@ -39,6 +39,9 @@ export interface Gateway {
 const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+/** Why a call's signal aborts when its client left before the answer; one value for all. */
+const CLIENT_GONE = new DOMException("the client closed the connection", "AbortError");
+
 /**
  * Node checks the header and request timeouts on an interval, 30 s by
  * default: a slow client was answered up to 30 s past them. A tenth of
@@ -112,7 +115,9 @@ async function handleRequest(
   const requestId = acceptRequestId(firstHeader(req.headers[REQUEST_ID_HEADER]));
   res.setHeader(REQUEST_ID_HEADER, requestId);
   const aborter = new AbortController();
-  res.once("close", () => aborter.abort());
+  res.once("close", () => {
+    if (!res.writableFinished) aborter.abort(CLIENT_GONE);
+  });
   const path = pathOf(req.url);
   const route = path === undefined ? undefined : ROUTES.get(path);
   const outcome: Outcome = {};
