@@ -136,15 +136,16 @@ export function createAccountRepository(db: Database): AccountRepository {
 
     findByIdentifier: (kind, value) =>
       guarded(async () => {
-        // One query and no entity hydration: through the ORM this lookup
-        // cost about 1.5 ms of CPU, and every sign-in and recovery makes it.
-        const rows: AccountRow[] = await fork().execute(
+        // One query, no entity hydration and no query builder: through the
+        // ORM this lookup cost about 1.5 ms of CPU, and every sign-in and
+        // recovery makes it.
+        const rows = await db.sql<AccountRow>(
           `select u.id as user_id, u.status, u.password_hash,
                   i.kind, i.value, i.verified_at is not null as verified
              from identifiers as m
              join users as u on u.id = m.user_id
              join identifiers as i on i.user_id = u.id
-             where m.kind = ? and m.value = ?
+             where m.kind = $1 and m.value = $2
              order by i.created_at asc, i.id asc`,
           [kind, value],
         );

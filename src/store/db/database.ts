@@ -2,6 +2,7 @@ import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM, type Options } from "@mikro-orm/postgresql";
 import type pg from "pg";
 import type { Logger } from "../../log.js";
+import { type DirectSql, directSql } from "./direct-sql.js";
 import type { EmbeddedPostgres } from "./embedded.js";
 import { ENTITIES } from "./entities/index.js";
 import { isDatabaseFailure, storeFailure } from "./errors.js";
@@ -13,6 +14,8 @@ export interface Database {
   readonly orm: MikroORM;
   /** `postgresql` for `DATABASE_URL`, `embedded` for PGlite under the data directory. */
   readonly kind: "postgresql" | "embedded";
+  /** Plain SQL on a connection of the ORM's pool, for the hot paths. */
+  readonly sql: DirectSql;
   /** Resolves when the database answers; throws an unavailable SERVER_ERROR otherwise. */
   ping(): Promise<void>;
   /** Closes the pool and, in embedded mode, stops PGlite. */
@@ -70,6 +73,7 @@ function createDatabase(orm: MikroORM, embedded: EmbeddedPostgres | undefined): 
   return {
     orm,
     kind: embedded ? "embedded" : "postgresql",
+    sql: directSql(orm),
     ping: async () => {
       try {
         await orm.em.fork().execute("select 1");
