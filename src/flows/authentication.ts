@@ -42,26 +42,41 @@ export function authenticationService(deps: FlowDeps): ServiceImpl<typeof Authen
     async init(request, context) {
       const kind = identifierKindFrom(request.action);
       const value = normalizeIdentifier(kind, request.value);
-      await checkFlowStartAllowed(deps, context);
-
-      const reservation = await lockout.reserve(kind, value);
-      const epoch = await epochs.bind({ kind, value });
+      // The flow limit, the lockout and the epoch are asked at once: one
+      // round trip to the key-value store instead of three. The epoch is
+      // read before the account is (see AccountEpochs).
+      const [allowed, reserved, epoch] = await Promise.allSettled([
+        checkFlowStartAllowed(deps, context),
+        lockout.reserve(kind, value),
+        epochs.bind({ kind, value }),
+      ]);
+      if (allowed.status === "rejected") {
+        if (reserved.status === "fulfilled") await lockout.succeeded(reserved.value);
+        throw allowed.reason;
+      }
+      const reservation = settled(reserved);
+      const binding = settled(epoch);
       const account = await accounts.findByIdentifier(kind, value);
       const passwordRight = await checkPassword(account, kind, value, request.secret);
       if (account === null || !passwordRight) {
         await lockout.failed(reservation);
         throw failures.unauthorized(WRONG_CREDENTIALS);
       }
-      await lockout.succeeded(reservation);
-      if (account.status !== "active") throw failures.forbidden("this account is blocked");
+      if (account.status !== "active") {
+        await lockout.succeeded(reservation);
+        throw failures.forbidden("this account is blocked");
+      }
 
       const secondFactor = config.loginSecondFactor === "required";
-      const started = await flows.start<SignInState>(KIND, secondFactor ? [kind] : [], {
-        userId: account.userId,
-        epoch,
-        destinations: verifiedDestinations(account),
-        amr: ["pwd"],
-      });
+      const [, started] = await Promise.all([
+        lockout.succeeded(reservation),
+        flows.start<SignInState>(KIND, secondFactor ? [kind] : [], {
+          userId: account.userId,
+          epoch: binding,
+          destinations: verifiedDestinations(account),
+          amr: ["pwd"],
+        }),
+      ]);
 
       logger.info(
         { flow_id: started.flow.id, flow_kind: KIND, user_id: account.userId },
@@ -160,6 +175,12 @@ export function authenticationService(deps: FlowDeps): ServiceImpl<typeof Authen
       return answer;
     },
   };
+}
+
+/** The value of a settled promise, or its reason thrown. */
+function settled<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === "rejected") throw result.reason;
+  return result.value;
 }
 
 /**

@@ -39,11 +39,18 @@ export class SignInLockout {
     const lockKey = `signin:lock:${id}`;
     const failuresKey = `signin:failures:${id}`;
 
-    const lockedUntil = Number((await this.kv.get(lockKey)) ?? 0);
-    if (lockedUntil > this.now()) throw locked((lockedUntil - this.now()) / 1000);
-
+    // The lock is read and the evaluation reserved in one round trip; a
+    // reservation made while locked is given back, so it counts nothing.
     const window = this.settings.lockoutSeconds * 1000;
-    const attempt = await this.kv.increment(failuresKey, window);
+    const [lock, attempt] = await Promise.all([
+      this.kv.get(lockKey),
+      this.kv.increment(failuresKey, window),
+    ]);
+    const lockedUntil = Number(lock ?? 0);
+    if (lockedUntil > this.now()) {
+      await this.kv.increment(failuresKey, window, -1);
+      throw locked((lockedUntil - this.now()) / 1000);
+    }
     if (attempt.count > this.settings.maxFailures) {
       const stillLocked = Number((await this.kv.get(lockKey)) ?? 0) - this.now();
       throw locked(Math.max(stillLocked, attempt.msLeft) / 1000);

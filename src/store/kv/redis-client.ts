@@ -29,6 +29,10 @@ export function openRedisClient(url: string, logger?: Logger): Redis {
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
+    // Commands issued in one tick leave in one write: a sign-in asks for
+    // its flow limit, lockout and epoch at once, and each write to the
+    // socket costs a system call that showed in the profile.
+    enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(100 * 2 ** (attempt - 1), MAX_RECONNECT_DELAY_MS),
   });
 
