@@ -88,6 +88,7 @@ function chainHash(run: number, client: number, value: string): string {
 async function pgbench(options: PgbenchOptions, run: number, seconds: number) {
   const args = [
     "-n",
+    ...["-M", "extended"],
     ...["-f", SCRIPT],
     ...["-c", String(options.clients), "-j", "2", "-T", String(Math.max(1, Math.round(seconds)))],
     ...["-D", `run=${run}`, "-D", "current=0"],

@@ -2,14 +2,17 @@ import { randomUUID } from "node:crypto";
 import type { IdentifierKind } from "../../config.js";
 import { failures } from "../../errors.js";
 import { recordAudit } from "./audit.js";
+import { ClaimBatcher } from "./claim-batcher.js";
 import type { Database } from "./database.js";
 import { Identifier } from "./entities/identifier.js";
 import { User, type UserStatus } from "./entities/user.js";
 import { storeFailure } from "./errors.js";
 import {
+  claimRotations,
+  explainRefusal,
   type NextRefreshToken,
+  type RotatedSession,
   type RotationResult,
-  rotateRefreshToken,
 } from "./refresh-rotation.js";
 import { insertSession, type NewSession, revokeSessions } from "./session-writes.js";
 
@@ -89,9 +92,19 @@ interface AccountRow {
   readonly verified: boolean;
 }
 
+/**
+ * How refresh rotations share statements: two in flight at once, so one
+ * can be planned while the other commits, and up to 64 rotations in each.
+ */
+const ROTATION_BATCHING = { maxInFlight: 2, maxBatch: 64 } as const;
+
 /** Creates the account repository over an open database. */
 export function createAccountRepository(db: Database): AccountRepository {
   const fork = () => db.orm.em.fork();
+  const rotations = new ClaimBatcher<NextRefreshToken, RotatedSession>(
+    (requests) => claimRotations(db.sql, requests),
+    ROTATION_BATCHING,
+  );
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -192,7 +205,12 @@ export function createAccountRepository(db: Database): AccountRepository {
         }),
       ),
 
-    rotateRefreshToken: (hash, next) => guarded(() => rotateRefreshToken(fork(), hash, next)),
+    rotateRefreshToken: (hash, next) =>
+      guarded(async () => {
+        const claimed = await rotations.claim(hash, next);
+        if (claimed) return { kind: "rotated", ...claimed };
+        return explainRefusal(fork(), hash);
+      }),
 
     revokeSession: (sessionId, reason = "logout") =>
       guarded(async () => {

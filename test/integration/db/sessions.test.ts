@@ -66,6 +66,30 @@ describe("sessions and refresh-token rotation", () => {
     expect(sessions).toEqual([{ revoke_reason: "refresh_token_reused" }]);
   });
 
+  it("rotates 40 sessions' tokens at once, each into its own session", async () => {
+    const owners = await Promise.all(Array.from({ length: 40 }, () => register()));
+    const nexts = owners.map(() => inAnHour());
+
+    const results = await Promise.all(
+      owners.map((owner, i) => accounts.rotateRefreshToken(owner.hash, nexts[i] as never)),
+    );
+
+    expect(results).toEqual(
+      owners.map((owner) => ({
+        kind: "rotated",
+        userId: owner.userId,
+        sessionId: owner.sessionId,
+        amr: ["pwd"],
+      })),
+    );
+    const again = await Promise.all(
+      owners.map((_, i) =>
+        accounts.rotateRefreshToken((nexts[i] as { hash: string }).hash, inAnHour()),
+      ),
+    );
+    expect(again.every((result) => result.kind === "rotated")).toBe(true);
+  });
+
   it("lets at most one of 10 concurrent uses of one token succeed", async () => {
     const account = await register();
 
