@@ -22,6 +22,14 @@ export const requestIdKey = createContextKey<string>("", { description: "request
 /** The header that carries the request id in both directions. */
 export const REQUEST_ID_HEADER = "x-request-id";
 
+/**
+ * How many (peer, X-Forwarded-For) pairs keep their resolved client address.
+ * Resolving checks each hop against the trusted proxies, which allocates;
+ * a busy client sends the same pair again and again. The memo is dropped
+ * whole when full, so it never grows past this.
+ */
+const RESOLVED_ADDRESSES_KEPT = 4096;
+
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The caller's request id when it is safe to log and echo, else a fresh UUID. */
@@ -34,13 +42,22 @@ export function acceptRequestId(candidate: string | null | undefined): string {
  * first so that the other interceptors and the handlers can read them.
  */
 export function requestContextInterceptor(trustedProxies: readonly string[]): Interceptor {
+  const resolved = new Map<string, string>();
+  const clientAddress = (peer: string | undefined, forwardedFor: string | undefined) => {
+    const key = `${peer ?? ""}\u0000${forwardedFor ?? ""}`;
+    let address = resolved.get(key);
+    if (address === undefined) {
+      address = resolveClientAddress(peer, forwardedFor, trustedProxies);
+      if (resolved.size >= RESOLVED_ADDRESSES_KEPT) resolved.clear();
+      resolved.set(key, address);
+    }
+    return address;
+  };
+
   return (next) => async (req) => {
     const peer = req.contextValues.get(peerAddressKey);
     const forwardedFor = req.header.get("x-forwarded-for") ?? undefined;
-    req.contextValues.set(
-      clientAddressKey,
-      resolveClientAddress(peer, forwardedFor, trustedProxies),
-    );
+    req.contextValues.set(clientAddressKey, clientAddress(peer, forwardedFor));
     req.contextValues.set(requestIdKey, acceptRequestId(req.header.get(REQUEST_ID_HEADER)));
 
     return next(req);

@@ -58,7 +58,7 @@ export async function claimRotations(
   // not at all, with the same row locks as three statements in one.
   const rows = await sql<{ old_hash: string; session_id: string; user_id: string; amr: string[] }>(
     ROTATION_SQL,
-    [oldHashes, nextHashes, nextIds, nextExpiries, now],
+    [oldHashes, nextHashes, nextIds, nextExpiries, now.toISOString()],
   );
 
   const claimed = new Map<string, RotatedSession>();
