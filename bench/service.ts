@@ -146,14 +146,16 @@ async function waitReady(httpUrl: string, exited: Promise<void>, timeoutMs: numb
   }
 }
 
-async function readPeakRss(pid: number): Promise<number> {
+/** VmHWM of a process: its peak resident memory, in bytes. */
+export async function readPeakRss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kib = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status)?.[1];
   if (kib === undefined) throw new Error(`no VmHWM in /proc/${pid}/status`);
   return Number(kib) * 1024;
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+/** SIGTERM, then SIGKILL after 15 s; resolves once the child is gone. */
+export async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill("SIGTERM");
   const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);

@@ -1,5 +1,6 @@
 import { type BenchAccount, signInFull, signInInit } from "./accounts.js";
 import { rawArgon2 } from "./argon2.js";
+import { startFloor } from "./floor.js";
 import type { JsonClient } from "./http.js";
 import { closedLoop, combine, perSecond, withCpuCost } from "./load.js";
 import { cpuCell, fixed, latencyCell, type Section } from "./report.js";
@@ -12,8 +13,10 @@ const RATIO_GOAL = 0.9;
 /**
  * The sign-in pair at concurrency `c`: raw argon2id verifications in the
  * bench process (the service idle meanwhile) against POST
- * /authentication/init through the gateway, in alternating rounds; then
- * whole sign-ins (init + complete) for information.
+ * /authentication/init through the gateway, in alternating rounds; then,
+ * for information, whole sign-ins (init + complete), and the floor: raw
+ * verifications against a bare HTTP server that only checks the password
+ * (bench/floor-server.ts), which bounds what any HTTP service can reach.
  */
 export async function signInPair(
   service: RunningService,
@@ -41,10 +44,14 @@ export async function signInPair(
     signInFull(client, account(worker)),
   );
 
+  const floor = await floorPair(c, plan, raw);
+
   const ratio = perSecond(signIns) / perSecond(verifications);
+  const floorRatio = perSecond(floor.second) / perSecond(floor.first);
   return {
     loads: [
       ["raw argon2id", verifications],
+      ["floor server", floor.second],
       ["sign-in init", signIns],
       ["sign-in init+complete", full],
     ],
@@ -69,6 +76,42 @@ export async function signInPair(
       { figure: `full sign-ins/s (init + complete), C=${c}`, value: fixed(perSecond(full), 1) },
       { figure: "  CPU per full sign-in (service process)", value: cpuCell(full) },
       { figure: "  full sign-in latency p50 / p99", value: latencyCell(full) },
+      {
+        figure: `floor: password checks/s, bare HTTP server, C=${c}`,
+        value: fixed(perSecond(floor.second), 1),
+      },
+      {
+        figure: "  raw argon2id verifications/s in its rounds",
+        value: fixed(perSecond(floor.first), 1),
+      },
+      { figure: "  ratio floor / raw verifications", value: fixed(floorRatio, 3) },
+      { figure: "  sign-in ratio as a share of the floor's", value: fixed(ratio / floorRatio, 3) },
     ],
   };
+}
+
+/**
+ * Raw verifications against the floor server, in alternating rounds of
+ * their own; the server runs only for these rounds.
+ */
+async function floorPair(c: number, plan: RoundPlan, raw: Awaited<ReturnType<typeof rawArgon2>>) {
+  const floor = await startFloor(c);
+  try {
+    const pair = await alternate(
+      plan,
+      (round) => raw(warmupOf(plan, round), plan.seconds),
+      (round) =>
+        withCpuCost(floor.pid, () =>
+          closedLoop({
+            workers: c,
+            warmupSeconds: warmupOf(plan, round),
+            seconds: plan.seconds,
+            step: () => floor.checkPassword(),
+          }),
+        ),
+    );
+    return { first: combine(pair.first), second: combine(pair.second) };
+  } finally {
+    await floor.stop();
+  }
 }
