@@ -1,4 +1,4 @@
-import http from "node:http";
+import { HttpConnection, type RawAnswer } from "./http-connection.js";
 
 /** A status and a parsed JSON body. */
 export interface JsonAnswer {
@@ -7,17 +7,25 @@ export interface JsonAnswer {
 }
 
 /**
- * A minimal JSON client over keep-alive HTTP/1.1 connections: cheaper per
- * request than fetch, so the load generator takes little of the CPU it
- * shares with the service.
+ * A JSON client over at most `connections` keep-alive HTTP/1.1
+ * connections (bench/http-connection.ts), opened as they are needed; a
+ * request waits for a free one. A connection that failed is dropped.
  */
 export class JsonClient {
-  private readonly agent: http.Agent;
-  private readonly base: URL;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly idle: HttpConnection[] = [];
+  private readonly queue: ((connection: HttpConnection | undefined) => void)[] = [];
+  private opened = 0;
+  private closed = false;
 
-  constructor(baseUrl: string, connections: number) {
-    this.base = new URL(baseUrl);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  constructor(
+    baseUrl: string,
+    private readonly connections: number,
+  ) {
+    const url = new URL(baseUrl);
+    this.host = url.hostname;
+    this.port = Number(url.port);
   }
 
   /** POSTs `payload` as JSON to `path`. */
@@ -30,44 +38,59 @@ export class JsonClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.closed = true;
+    for (const connection of this.idle.splice(0)) connection.destroy();
+    for (const waiter of this.queue.splice(0)) waiter(undefined);
   }
 
-  private request(method: string, path: string, body: string | undefined): Promise<JsonAnswer> {
-    return new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = { accept: "application/json" };
-      if (body !== undefined) {
-        headers["content-type"] = "application/json";
-        headers["content-length"] = Buffer.byteLength(body);
+  private async request(method: string, path: string, body: string | undefined) {
+    const connection = await this.acquire();
+    let answer: RawAnswer;
+    try {
+      answer = await connection.send(method, path, body);
+    } finally {
+      this.release(connection);
+    }
+
+    try {
+      return { status: answer.status, body: answer.text === "" ? {} : JSON.parse(answer.text) };
+    } catch {
+      throw new Error(`${method} ${path}: ${answer.status} with a body that is not JSON`);
+    }
+  }
+
+  private async acquire(): Promise<HttpConnection> {
+    if (this.closed) throw new Error("the client is closed");
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    if (this.opened < this.connections) {
+      this.opened += 1;
+      try {
+        return await HttpConnection.open(this.host, this.port);
+      } catch (error) {
+        this.opened -= 1;
+        throw error;
       }
-      const req = http.request(
-        {
-          agent: this.agent,
-          host: this.base.hostname,
-          port: this.base.port,
-          method,
-          path,
-          headers,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("error", reject);
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            try {
-              resolve({ status: res.statusCode ?? 0, body: text === "" ? {} : JSON.parse(text) });
-            } catch {
-              reject(
-                new Error(`${method} ${path}: ${res.statusCode} with a body that is not JSON`),
-              );
-            }
-          });
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
+    }
+    const waited = await new Promise<HttpConnection | undefined>((resolve) =>
+      this.queue.push(resolve),
+    );
+    if (waited === undefined) throw new Error("the client is closed");
+    return waited;
+  }
+
+  private release(connection: HttpConnection): void {
+    if (!connection.usable || this.closed) {
+      connection.destroy();
+      this.opened -= 1;
+      const waiter = this.queue.shift();
+      // A waiter gets a fresh connection of its own instead.
+      if (waiter) this.acquire().then(waiter, () => waiter(undefined));
+      return;
+    }
+    const waiter = this.queue.shift();
+    if (waiter) waiter(connection);
+    else this.idle.push(connection);
   }
 }
 
