@@ -47,8 +47,12 @@ async function answer(stored: string, text: string, res: http.ServerResponse): P
 
   const right = await verifyPassword(stored, password);
 
-  res.writeHead(right ? 200 : 401, { "content-type": "application/json" });
-  res.end(JSON.stringify({ right }));
+  const reply = JSON.stringify({ right });
+  res.writeHead(right ? 200 : 401, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(reply),
+  });
+  res.end(reply);
 }
 
 await main();
