@@ -61,8 +61,12 @@ export class JsonClient {
 
   private async acquire(): Promise<HttpConnection> {
     if (this.closed) throw new Error("the client is closed");
-    const idle = this.idle.pop();
-    if (idle) return idle;
+    // The server closes keep-alive connections that stayed idle too long.
+    for (let idle = this.idle.pop(); idle; idle = this.idle.pop()) {
+      if (idle.usable) return idle;
+      idle.destroy();
+      this.opened -= 1;
+    }
     if (this.opened < this.connections) {
       this.opened += 1;
       try {
