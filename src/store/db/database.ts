@@ -29,7 +29,7 @@ export interface DatabaseOptions {
   /** Where the embedded store keeps its files (`IAM_DATA_DIR`). */
   readonly dataDir: string;
   readonly logger: Logger;
-  /** Connections in MikroORM's pool; 10 unless given. */
+  /** Connections in MikroORM's pool; 10 unless given. The embedded store always has one. */
   readonly poolSize?: number;
 }
 
@@ -41,7 +41,10 @@ const DEFAULT_POOL_SIZE = 10;
  * so no statement or value reaches the log.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+  // The embedded store is one PGlite session behind a socket that relays
+  // messages as they come: two connections' extended-protocol exchanges
+  // would interleave there and break each other, so it gets one.
+  const poolSize = options.url ? (options.poolSize ?? DEFAULT_POOL_SIZE) : 1;
   // PGlite is loaded only when it is used: importing it costs some 40 MiB
   // of resident memory that a service on DATABASE_URL never needs.
   const embedded = options.url

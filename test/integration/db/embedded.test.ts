@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/log.js";
 import { createAccountRepository } from "../../../src/store/db/accounts.js";
 import { openDatabase } from "../../../src/store/db/database.js";
+import { newRefreshToken } from "../../../src/tokens/refresh-token.js";
 import { loadSigningKeys } from "../../../src/tokens/signing-keys.js";
 import { sessionWithToken, uniqueEmail } from "./support.js";
 
@@ -82,6 +83,48 @@ describe("embedded store (PGlite over a unix socket)", () => {
       );
       expect(codes.filter((code) => code === "OK")).toHaveLength(1);
       expect(codes.filter((code) => code === "CONFLICT")).toHaveLength(9);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("serves parallel lookups, rotations and sign-in sessions without mixing them up", async () => {
+    const db = await openEmbedded();
+    try {
+      const accounts = createAccountRepository(db);
+      const owners: { userId: string; email: string; hash: string }[] = [];
+      for (let i = 0; i < 12; i++) {
+        const email = uniqueEmail();
+        const first = sessionWithToken();
+        const created = await accounts.registerWithSession({
+          identifiers: [{ kind: "email", value: email }],
+          passwordHash: "hash",
+          session: first.session,
+        });
+        owners.push({ ...created, email, hash: first.hash });
+      }
+      const next = () => ({ ...newRefreshToken(), expiresAt: new Date(Date.now() + 60_000) });
+
+      const [rotated, found, opened, raced] = await Promise.all([
+        Promise.all(owners.map((owner) => accounts.rotateRefreshToken(owner.hash, next()))),
+        Promise.all(owners.map((owner) => accounts.findByIdentifier("email", owner.email))),
+        Promise.all(
+          owners.map((owner) => accounts.openSession(owner.userId, sessionWithToken().session)),
+        ),
+        Promise.all(
+          Array.from({ length: 8 }, () =>
+            accounts.rotateRefreshToken(owners[0]?.hash ?? "", next()),
+          ),
+        ),
+      ]);
+
+      expect(rotated.slice(1).map((result) => result.kind)).toEqual(
+        owners.slice(1).map(() => "rotated"),
+      );
+      const firstOwnersUses = [rotated[0], ...raced].map((result) => result?.kind);
+      expect(firstOwnersUses.filter((kind) => kind === "rotated")).toHaveLength(1);
+      expect(found.map((account) => account?.userId)).toEqual(owners.map((o) => o.userId));
+      expect(opened).toHaveLength(owners.length);
     } finally {
       await db.close();
     }
