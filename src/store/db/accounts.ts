@@ -14,6 +14,7 @@ import {
   type RotatedSession,
   type RotationResult,
 } from "./refresh-rotation.js";
+import { retryOnConflict } from "./retry.js";
 import { insertSession, type NewSession, revokeSessions } from "./session-writes.js";
 
 export type { UserStatus } from "./entities/user.js";
@@ -107,7 +108,7 @@ export function createAccountRepository(db: Database): AccountRepository {
   );
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
-      return await work();
+      return await retryOnConflict(work);
     } catch (error) {
       throw storeFailure(error);
     }

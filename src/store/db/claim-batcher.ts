@@ -86,10 +86,25 @@ export class ClaimBatcher<Request, Claim> {
     try {
       claimed = await this.claimAll(requests);
     } catch (error) {
-      for (const waiting of batch.values()) waiting.reject(error);
+      if (batch.size === 1) {
+        for (const waiting of batch.values()) waiting.reject(error);
+        return;
+      }
+      // One claim's trouble must not become every other caller's: each
+      // claim of a failed statement is tried again in a statement alone.
+      await Promise.all([...batch].map(([key, waiting]) => this.runAlone(key, waiting)));
       return;
     }
 
     for (const [key, waiting] of batch) waiting.resolve(claimed.get(key));
+  }
+
+  private async runAlone(key: string, waiting: Waiting<Request, Claim>): Promise<void> {
+    try {
+      const claimed = await this.claimAll(new Map([[key, waiting.request]]));
+      waiting.resolve(claimed.get(key));
+    } catch (error) {
+      waiting.reject(error);
+    }
   }
 }

@@ -52,6 +52,11 @@ export function storeFailure(error: unknown): IamError {
   if (error instanceof DriverException) {
     return failures.server(new DatabaseError(error.name, details));
   }
+  if (details.sqlState) {
+    // A failure the pg driver raised itself (the plain-SQL hot paths): its
+    // message can quote values too, so only the SQLSTATE and names stay.
+    return failures.server(new DatabaseError("database error", details));
+  }
   return failures.server(error);
 }
 

@@ -63,17 +63,20 @@ export async function revokeSessions(
 ): Promise<string[]> {
   const [column, id] = "sessionId" in where ? ["id", where.sessionId] : ["user_id", where.userId];
 
-  const revoked: { id: string; user_id: string }[] = await em.execute(
-    `update sessions set revoked_at = ?, revoke_reason = ?
-       where ${column} = ? and revoked_at is null
-       returning id, user_id`,
-    [at, reason, id],
-  );
+  // Tokens before sessions: a rotation locks its token row and then its
+  // session row, so taking them in the other order here could deadlock
+  // with one (PostgreSQL would then fail one of the two).
   await em.execute(
     `update refresh_tokens set revoked_at = ?
        where revoked_at is null
          and session_id in (select s.id from sessions s where s.${column} = ?)`,
     [at, id],
+  );
+  const revoked: { id: string; user_id: string }[] = await em.execute(
+    `update sessions set revoked_at = ?, revoke_reason = ?
+       where ${column} = ? and revoked_at is null
+       returning id, user_id`,
+    [at, reason, id],
   );
 
   const first = revoked[0];

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccountRepository } from "../../../src/store/db/accounts.js";
 import { createAccountRepository } from "../../../src/store/db/accounts.js";
@@ -88,6 +89,35 @@ describe("sessions and refresh-token rotation", () => {
       ),
     );
     expect(again.every((result) => result.kind === "rotated")).toBe(true);
+  });
+
+  it("never fails a rotation that races the revocation of its session", async () => {
+    // The reuse revokes the session while the newer token's rotation may be
+    // claiming it: the two must take their row locks in one order.
+    const race = async (delayMs: number) => {
+      const account = await register();
+      const second = inAnHour();
+      await accounts.rotateRefreshToken(account.hash, second);
+
+      const third = inAnHour();
+      const outcomes = await Promise.allSettled([
+        accounts.rotateRefreshToken(account.hash, inAnHour()),
+        sleep(delayMs).then(() => accounts.rotateRefreshToken(second.hash, third)),
+      ]);
+      const newest = await accounts.rotateRefreshToken(third.hash, inAnHour());
+      return [...outcomes, newest] as const;
+    };
+
+    for (let round = 0; round < 12; round++) {
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, (_, pair) => race((pair + round) % 4)),
+      );
+      for (const [reuse, rotation, newest] of outcomes) {
+        expect(reuse).toMatchObject({ status: "fulfilled", value: { kind: "reused" } });
+        expect(rotation).toMatchObject({ status: "fulfilled" });
+        expect(newest.kind).not.toBe("rotated");
+      }
+    }
   });
 
   it("lets at most one of 10 concurrent uses of one token succeed", async () => {

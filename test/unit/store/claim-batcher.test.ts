@@ -82,4 +82,29 @@ describe("ClaimBatcher", () => {
     await expect(first).rejects.toThrow("database down");
     await expect(Promise.all(later)).resolves.toEqual(["B", undefined]);
   });
+
+  it("tries each claim of a failed shared statement alone, so one failure stays its own", async () => {
+    const statements: string[][] = [];
+    const batcher = new ClaimBatcher<string, string>(
+      async (requests) => {
+        const keys = [...requests.keys()];
+        statements.push(keys);
+        if (keys.includes("poison")) throw new Error("bad claim");
+        return new Map(requests);
+      },
+      { maxInFlight: 1, maxBatch: 8 },
+    );
+
+    const first = batcher.claim("a", "A");
+    const shared = ["b", "poison", "c"].map((key) => batcher.claim(key, key.toUpperCase()));
+    const outcomes = await Promise.allSettled([first, ...shared]);
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+    ]);
+    expect(statements).toEqual([["a"], ["b", "poison", "c"], ["b"], ["poison"], ["c"]]);
+  });
 });
