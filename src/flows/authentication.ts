@@ -1,4 +1,4 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { IdentifierKind } from "../config.js";
 import { failures, IamError } from "../errors.js";
 import type { AuthenticationService } from "../gen/iam/v1/authentication_pb.js";
@@ -11,6 +11,7 @@ import { codeSentFields } from "./answers.js";
 import { checkFlowStartAllowed, type FlowDeps, openUnended, requireToken } from "./context.js";
 import { assertIdentifierOwed, identifierCodePlan } from "./owed.js";
 import { newSessionSecrets, tokenAnswer } from "./session-tokens.js";
+import type { Reservation } from "./sign-in-lockout.js";
 
 /** What a sign-in flow remembers once the password was right. */
 interface SignInState {
@@ -42,30 +43,8 @@ export function authenticationService(deps: FlowDeps): ServiceImpl<typeof Authen
     async init(request, context) {
       const kind = identifierKindFrom(request.action);
       const value = normalizeIdentifier(kind, request.value);
-      // The flow limit, the lockout and the epoch are asked at once: one
-      // round trip to the key-value store instead of three. The epoch is
-      // read before the account is (see AccountEpochs).
-      const [allowed, reserved, epoch] = await Promise.allSettled([
-        checkFlowStartAllowed(deps, context),
-        lockout.reserve(kind, value),
-        epochs.bind({ kind, value }),
-      ]);
-      if (allowed.status === "rejected") {
-        if (reserved.status === "fulfilled") await lockout.succeeded(reserved.value);
-        throw allowed.reason;
-      }
-      const reservation = settled(reserved);
-      const binding = settled(epoch);
-      const account = await accounts.findByIdentifier(kind, value);
-      const passwordRight = await checkPassword(account, kind, value, request.secret);
-      if (account === null || !passwordRight) {
-        await lockout.failed(reservation);
-        throw failures.unauthorized(WRONG_CREDENTIALS);
-      }
-      if (account.status !== "active") {
-        await lockout.succeeded(reservation);
-        throw failures.forbidden("this account is blocked");
-      }
+      const { reservation, binding } = await admitSignIn(deps, context, kind, value);
+      const account = await checkCredentials(deps, reservation, kind, value, request.secret);
 
       const secondFactor = config.loginSecondFactor === "required";
       const [, started] = await Promise.all([
@@ -175,6 +154,67 @@ export function authenticationService(deps: FlowDeps): ServiceImpl<typeof Authen
       return answer;
     },
   };
+}
+
+/**
+ * Lets a sign-in attempt check a password: the client's flow limit, the
+ * identifier's lockout (reserving one evaluation) and the identifier's
+ * epoch are asked at once, one round trip to the key-value store. The
+ * epoch is read before the account is (see AccountEpochs). A refused
+ * attempt gives its reservation back.
+ */
+async function admitSignIn(
+  deps: FlowDeps,
+  context: HandlerContext,
+  kind: IdentifierKind,
+  value: string,
+): Promise<{ reservation: Reservation; binding: EpochBinding }> {
+  const [allowed, reserved, epoch] = await Promise.allSettled([
+    checkFlowStartAllowed(deps, context),
+    deps.lockout.reserve(kind, value),
+    deps.epochs.bind({ kind, value }),
+  ]);
+
+  const refusal = [allowed, epoch].find((result) => result.status === "rejected");
+  if (refusal !== undefined) {
+    if (reserved.status === "fulfilled") await deps.lockout.release(reserved.value);
+    throw refusal.reason;
+  }
+  return { reservation: settled(reserved), binding: settled(epoch) };
+}
+
+/**
+ * Checks the password and settles the reservation: a wrong one (or an
+ * unknown identifier) counts as a failure, a right one is given back, and
+ * so is one that could not be checked because a store failed. Answers the
+ * account; a blocked one is FORBIDDEN, after the right password only.
+ */
+async function checkCredentials(
+  deps: FlowDeps,
+  reservation: Reservation,
+  kind: IdentifierKind,
+  value: string,
+  secret: string,
+): Promise<AccountRecord> {
+  let account: AccountRecord | null;
+  let passwordRight: boolean;
+  try {
+    account = await deps.accounts.findByIdentifier(kind, value);
+    passwordRight = await checkPassword(account, kind, value, secret);
+  } catch (error) {
+    await deps.lockout.release(reservation).catch(() => {});
+    throw error;
+  }
+
+  if (account === null || !passwordRight) {
+    await deps.lockout.failed(reservation);
+    throw failures.unauthorized(WRONG_CREDENTIALS);
+  }
+  if (account.status !== "active") {
+    await deps.lockout.succeeded(reservation);
+    throw failures.forbidden("this account is blocked");
+  }
+  return account;
 }
 
 /** The value of a settled promise, or its reason thrown. */

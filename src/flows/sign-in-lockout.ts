@@ -33,34 +33,47 @@ export class SignInLockout {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Reserves one evaluation; FORBIDDEN with Retry-After while the identifier is locked. */
+  /**
+   * Reserves one evaluation; FORBIDDEN with Retry-After while the identifier
+   * is locked, or while as many evaluations as the limit allows are
+   * already counted (failed or still being checked).
+   */
   async reserve(kind: IdentifierKind, value: string): Promise<Reservation> {
     const id = keyOf(kind, value);
     const lockKey = `signin:lock:${id}`;
     const failuresKey = `signin:failures:${id}`;
 
-    // The lock is read and the evaluation reserved in one round trip; a
-    // reservation made while locked is given back, so it counts nothing.
+    // The lock is read and the evaluation reserved in one round trip. A
+    // reservation that is refused is given back: only checked passwords
+    // count, so refusals never extend or tighten a lockout.
     const window = this.settings.lockoutSeconds * 1000;
     const [lock, attempt] = await Promise.all([
       this.kv.get(lockKey),
       this.kv.increment(failuresKey, window),
     ]);
+    const reservation = { failuresKey, lockKey, count: attempt.count };
     const lockedUntil = Number(lock ?? 0);
     if (lockedUntil > this.now()) {
-      await this.kv.increment(failuresKey, window, -1);
+      await this.release(reservation);
       throw locked((lockedUntil - this.now()) / 1000);
     }
     if (attempt.count > this.settings.maxFailures) {
-      const stillLocked = Number((await this.kv.get(lockKey)) ?? 0) - this.now();
-      throw locked(Math.max(stillLocked, attempt.msLeft) / 1000);
+      // Not locked (yet): the evaluations ahead of this one may still turn
+      // out right and give their reservations back, so it may try again soon.
+      await this.release(reservation);
+      throw locked(BUSY_RETRY_SECONDS);
     }
 
-    return { failuresKey, lockKey, count: attempt.count };
+    return reservation;
   }
 
   /** The password was right: the reservation is given back. */
   async succeeded(reservation: Reservation): Promise<void> {
+    await this.release(reservation);
+  }
+
+  /** No password was checked after all (refused, or a dependency failed): given back. */
+  async release(reservation: Reservation): Promise<void> {
     await this.kv.increment(reservation.failuresKey, this.settings.lockoutSeconds * 1000, -1);
   }
 
@@ -81,6 +94,12 @@ export class SignInLockout {
     ]);
   }
 }
+
+/**
+ * Retry-After of a refusal while the limit's worth of evaluations are in
+ * flight but no lock is set yet: those checks take milliseconds.
+ */
+const BUSY_RETRY_SECONDS = 1;
 
 function locked(retryAfterSeconds: number) {
   return failures.throttled(

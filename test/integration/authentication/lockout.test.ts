@@ -146,3 +146,70 @@ describe("sign-in lockout lifetime", () => {
     expect(later.status, JSON.stringify(later.body)).toBe(200);
   });
 });
+
+describe("sign-in lockout counts only checked passwords", () => {
+  let service: TestApp;
+
+  beforeAll(async () => {
+    service = await startTestApp({
+      IAM_LOGIN_MAX_FAILURES: "3",
+      IAM_FLOWS_PER_CLIENT_PER_MINUTE: "3",
+      IAM_TRUSTED_PROXIES: "127.0.0.1/32,::1/128",
+    });
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  /** Starts a sign-in as the client at `address`, behind the trusted local proxy. */
+  async function signInFrom(address: string, email: string, secret: string) {
+    const response = await fetch(`${service.httpUrl}/authentication/init`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": address },
+      body: JSON.stringify({ action: "email", value: email, secret }),
+    });
+    const body = (await response.json()) as { failure_code?: string; failure_message?: string };
+    return { status: response.status, body };
+  }
+
+  it("ignores attempts refused by the client's flow limit", async () => {
+    const email = uniqueEmail("crowded");
+    await register(service, email);
+    await signInFrom("198.51.100.10", email, WRONG_PASSWORD);
+    await signInFrom("198.51.100.10", email, WRONG_PASSWORD);
+    expect((await signInFrom("198.51.100.10", email, REGISTERED_PASSWORD)).status).toBe(200);
+
+    const refused = await Promise.all(
+      Array.from({ length: 10 }, () => signInFrom("198.51.100.10", email, WRONG_PASSWORD)),
+    );
+
+    expect(refused.map((answer) => answer.body.failure_message)).toEqual(
+      refused.map(() => "too many flows started from this address"),
+    );
+    const other = await signInFrom("198.51.100.20", email, REGISTERED_PASSWORD);
+    expect(other.status, JSON.stringify(other.body)).toBe(200);
+  });
+
+  it("lets parallel right passwords over the limit try again at once, and counts none", async () => {
+    const email = uniqueEmail("family");
+    await register(service, email);
+
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        signInFrom(`198.51.100.${30 + i}`, email, REGISTERED_PASSWORD),
+      ),
+    );
+
+    expect(answers.filter((answer) => answer.status === 200).length).toBeGreaterThanOrEqual(3);
+    for (const answer of answers.filter((answer) => answer.status !== 200)) {
+      expect(answer.body.failure_code).toBe("FORBIDDEN");
+    }
+    for (let i = 0; i < 2; i++) {
+      const wrong = await signInFrom(`198.51.100.${50 + i}`, email, WRONG_PASSWORD);
+      expect(wrong.status, `wrong password ${i + 1}`).toBe(401);
+    }
+    const right = await signInFrom("198.51.100.60", email, REGISTERED_PASSWORD);
+    expect(right.status, JSON.stringify(right.body)).toBe(200);
+  });
+});

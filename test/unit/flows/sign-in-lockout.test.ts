@@ -48,4 +48,18 @@ describe("SignInLockout", () => {
 
     expect((await kv.peekCounter(right.failuresKey)).count).toBe(1);
   });
+
+  it("refuses evaluations over the limit for a second, and counts none of them", async () => {
+    const inFlight = await Promise.all(
+      Array.from({ length: MAX_FAILURES }, () => lockout.reserve("email", "ada@example.com")),
+    );
+
+    const refused = await lockout.reserve("email", "ada@example.com").catch((e: unknown) => e);
+
+    expect(refused).toMatchObject({ code: "FORBIDDEN", retryAfterSeconds: 1 });
+    const key = (inFlight[0] as Reservation).failuresKey;
+    expect((await kv.peekCounter(key)).count).toBe(MAX_FAILURES);
+    for (const reservation of inFlight) await lockout.succeeded(reservation);
+    expect((await kv.peekCounter(key)).count).toBe(0);
+  });
 });
