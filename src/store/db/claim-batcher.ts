@@ -31,9 +31,11 @@ export type ClaimAll<Request, Claim> = (
  * commits once for all of them (docs/benchmarks.md measures the gain).
  *
  * One statement never carries the same key twice: a repeated key waits for
- * a later statement, so the database sees the uses of one token one after
- * the other and at most one of them can claim it. Each claim the statement
- * reports goes to exactly one caller.
+ * a later statement, where the database's conditional update, not this
+ * class, decides that at most one use claims it. Each claim a statement
+ * reports therefore goes to exactly one caller. When a shared statement
+ * fails, each of its claims is tried again alone, so one claim's failure
+ * stays its own.
  */
 export class ClaimBatcher<Request, Claim> {
   private readonly waiting: Waiting<Request, Claim>[] = [];
