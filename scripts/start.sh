@@ -9,11 +9,11 @@
 # Runtime defaults, each overridable from the environment:
 # - UV_THREADPOOL_SIZE: argon2id runs on libuv's pool; more threads than
 #   cores lose throughput and each costs 19 MiB of hashing memory.
-# - IAM_NODE_OPTIONS: a young generation of 8 MiB semi-spaces and an old
+# - IAM_NODE_OPTIONS: a young generation of 4 MiB semi-spaces and an old
 #   generation capped at 128 MiB keep the resident size under 200 MiB under
-#   load (the live heap is about 45 MiB); 8 MiB rather than 4 halves the
-#   scavenges, about 10 % of a refresh's CPU (docs/benchmarks.md). Raise
-#   the cap for very high load.
+#   load (the live heap is about 45 MiB). 8 MiB semi-spaces save about 10 %
+#   of a refresh's CPU but peaked at 175–190 MiB against 160–172 MiB
+#   (docs/benchmarks.md). Raise the cap for very high load.
 # - IAM_NODE_EXTRA_OPTIONS: added after those, e.g. `--cpu-prof` to profile.
 set -eu
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ node node_modules/typescript/bin/tsc -p tsconfig.build.json
 cp src/identity/common-passwords.txt dist/src/identity/common-passwords.txt
 
 : "${UV_THREADPOOL_SIZE:=$(nproc 2>/dev/null || echo 4)}"
-: "${IAM_NODE_OPTIONS:=--max-semi-space-size=8 --max-old-space-size=128}"
+: "${IAM_NODE_OPTIONS:=--max-semi-space-size=4 --max-old-space-size=128}"
 export UV_THREADPOOL_SIZE
 
 # shellcheck disable=SC2086 # the options are a list of flags
