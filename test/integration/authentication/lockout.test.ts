@@ -191,7 +191,7 @@ describe("sign-in lockout counts only checked passwords", () => {
     expect(other.status, JSON.stringify(other.body)).toBe(200);
   });
 
-  it("lets parallel right passwords over the limit try again at once, and counts none", async () => {
+  it("lets parallel right passwords over the limit retry at once, and counts none", async () => {
     const email = uniqueEmail("family");
     await register(service, email);
 

@@ -83,7 +83,7 @@ describe("ClaimBatcher", () => {
     await expect(Promise.all(later)).resolves.toEqual(["B", undefined]);
   });
 
-  it("tries each claim of a failed shared statement alone, so one failure stays its own", async () => {
+  it("tries each claim of a failed shared statement alone: one failure stays its own", async () => {
     const statements: string[][] = [];
     const batcher = new ClaimBatcher<string, string>(
       async (requests) => {

@@ -20,25 +20,23 @@ describe("retryOnConflict", () => {
     expect(runs).toBe(3);
   });
 
-  it("gives up after three runs, throwing the last failure", async () => {
+  /** Runs retryOnConflict on work that always fails with `code`; answers the runs made. */
+  async function runsUntilGivenUp(code: string): Promise<number> {
     let runs = 0;
     const work = async () => {
       runs += 1;
-      throw withState("40P01");
+      throw withState(code);
     };
 
-    await expect(retryOnConflict(work)).rejects.toMatchObject({ code: "40P01" });
-    expect(runs).toBe(3);
+    await expect(retryOnConflict(work)).rejects.toMatchObject({ code });
+    return runs;
+  }
+
+  it("gives up after three runs, throwing the last failure", async () => {
+    expect(await runsUntilGivenUp("40P01")).toBe(3);
   });
 
   it("throws any other failure at once", async () => {
-    let runs = 0;
-    const work = async () => {
-      runs += 1;
-      throw withState("23505");
-    };
-
-    await expect(retryOnConflict(work)).rejects.toMatchObject({ code: "23505" });
-    expect(runs).toBe(1);
+    expect(await runsUntilGivenUp("23505")).toBe(1);
   });
 });
