@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { IdentifierKind } from "../config.js";
 import { failures } from "../errors.js";
+import { identifierDigest } from "../identity/identifier.js";
 import type { KvStore } from "../store/kv/kv-store.js";
 
 /** What a flow remembers of the identifier it acts for, and when. */
@@ -65,6 +66,5 @@ export class AccountEpochs {
 }
 
 function keyOf(identifier: EpochIdentifier): string {
-  const hash = createHash("sha256").update(`${identifier.kind}\u0000${identifier.value}`);
-  return `epoch:${hash.digest("base64url")}`;
+  return `epoch:${identifierDigest(identifier.kind, identifier.value)}`;
 }

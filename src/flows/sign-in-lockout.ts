@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { IdentifierKind } from "../config.js";
 import { failures } from "../errors.js";
+import { identifierDigest } from "../identity/identifier.js";
 import type { KvStore } from "../store/kv/kv-store.js";
 
 /** The lockout limits, from configuration. */
@@ -39,7 +39,7 @@ export class SignInLockout {
    * already counted (failed or still being checked).
    */
   async reserve(kind: IdentifierKind, value: string): Promise<Reservation> {
-    const id = keyOf(kind, value);
+    const id = identifierDigest(kind, value);
     const lockKey = `signin:lock:${id}`;
     const failuresKey = `signin:failures:${id}`;
 
@@ -87,7 +87,7 @@ export class SignInLockout {
 
   /** Forgets failures and any lock of an identifier (after a password reset). */
   async clear(kind: IdentifierKind, value: string): Promise<void> {
-    const id = keyOf(kind, value);
+    const id = identifierDigest(kind, value);
     await Promise.all([
       this.kv.delete(`signin:lock:${id}`),
       this.kv.delete(`signin:failures:${id}`),
@@ -106,8 +106,4 @@ function locked(retryAfterSeconds: number) {
     "too many failed sign-ins for this identifier; try again later",
     retryAfterSeconds,
   );
-}
-
-function keyOf(kind: IdentifierKind, value: string): string {
-  return createHash("sha256").update(`${kind}\u0000${value}`).digest("base64url");
 }

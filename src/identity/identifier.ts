@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IdentifierKind } from "../config.js";
 import { normalizeEmail } from "./email.js";
 import { normalizePhone } from "./phone.js";
@@ -14,4 +15,12 @@ export function normalizeIdentifier(kind: IdentifierKind, value: string): string
     case "phone":
       return normalizePhone(value);
   }
+}
+
+/**
+ * A digest of a normalised identifier (SHA-256, base64url) for keys in the
+ * key-value store, so that they never hold the identifier itself.
+ */
+export function identifierDigest(kind: IdentifierKind, value: string): string {
+  return createHash("sha256").update(`${kind}\u0000${value}`).digest("base64url");
 }
