@@ -1,30 +1,17 @@
 import * as grpc from "@grpc/grpc-js";
 import { decodeJwt } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
-import { type GrpcPeer, grpcPeer } from "../../support/grpc.js";
+import { describe, expect, it } from "vitest";
+import { uniqueEmail } from "../../support/app.js";
+import { useGrpcPeer } from "../../support/grpc.js";
 import { register } from "../../support/registration.js";
 import { REGISTERED_PASSWORD } from "../../support/sign-in.js";
 
 describe("sign-in through gRPC with @grpc/grpc-js", () => {
-  let service: TestApp;
-  let client: GrpcPeer;
-
-  beforeAll(async () => {
-    service = await startTestApp();
-    client = grpcPeer("AuthenticationService", service.app.rpcPort);
-  });
-
-  afterAll(async () => {
-    client?.close();
-    await service?.stop();
-  });
-
-  const call = <T>(method: string, request: object) => client.call<T>(method, request);
+  const { app, call } = useGrpcPeer("AuthenticationService");
 
   it("signs a person in with the password and an e-mailed code", async () => {
     const email = uniqueEmail("grpc");
-    await register(service, email);
+    await register(app(), email);
 
     const init = await call<{ auth_token: string; required_actions: string[] }>("Init", {
       action: "IDENTIFIER_ACTION_EMAIL",
@@ -41,7 +28,7 @@ describe("sign-in through gRPC with @grpc/grpc-js", () => {
     const confirm = await call<{ required_actions: string[] }>("CompleteAffirmation", {
       auth_token: init.auth_token,
       action: "CODE_ACTION_EMAIL_CODE",
-      value: service.receiver.lastCodeFor(email),
+      value: app().receiver.lastCodeFor(email),
     });
     expect(confirm.required_actions).toEqual([]);
     const done = await call<{ access_token: string; refresh_token: string; expires_at: string }>(
@@ -56,7 +43,7 @@ describe("sign-in through gRPC with @grpc/grpc-js", () => {
 
   it("refuses a wrong password with UNAUTHENTICATED", async () => {
     const email = uniqueEmail("grpc-wrong");
-    await register(service, email);
+    await register(app(), email);
 
     const failure = await call("Init", {
       action: "IDENTIFIER_ACTION_EMAIL",

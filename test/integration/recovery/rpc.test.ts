@@ -1,30 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
-import { type GrpcPeer, grpcPeer } from "../../support/grpc.js";
+import { describe, expect, it } from "vitest";
+import { uniqueEmail } from "../../support/app.js";
+import { useGrpcPeer } from "../../support/grpc.js";
 import { register } from "../../support/registration.js";
 import { signIn } from "../../support/sign-in.js";
 
 const NEW_PASSWORD = "a brand new and unusual passphrase";
 
 describe("password recovery through gRPC with @grpc/grpc-js", () => {
-  let service: TestApp;
-  let client: GrpcPeer;
-
-  beforeAll(async () => {
-    service = await startTestApp();
-    client = grpcPeer("RecoveryService", service.app.rpcPort);
-  });
-
-  afterAll(async () => {
-    client?.close();
-    await service?.stop();
-  });
-
-  const call = <T>(method: string, request: object) => client.call<T>(method, request);
+  const { app, call } = useGrpcPeer("RecoveryService");
 
   it("resets a password to an empty answer with snake_case fields and enum names", async () => {
     const email = uniqueEmail("grpc");
-    await register(service, email);
+    await register(app(), email);
 
     const init = await call<{ reset_password_token: string; required_actions: string[] }>(
       "Init",
@@ -42,13 +29,13 @@ describe("password recovery through gRPC with @grpc/grpc-js", () => {
     const confirm = await call<{ required_actions: string[] }>("CompleteAffirmation", {
       reset_password_token: token,
       action: "CODE_ACTION_EMAIL_CODE",
-      value: service.receiver.lastCodeFor(email),
+      value: app().receiver.lastCodeFor(email),
       secret: NEW_PASSWORD,
     });
     expect(confirm.required_actions).toEqual([]);
     const done = await call<object>("Complete", { reset_password_token: token });
 
     expect(done).toEqual({});
-    await signIn(service, email, NEW_PASSWORD);
+    await signIn(app(), email, NEW_PASSWORD);
   });
 });

@@ -1,27 +1,14 @@
 import { decodeJwt } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
-import { type GrpcPeer, grpcPeer } from "../../support/grpc.js";
+import { describe, expect, it } from "vitest";
+import { uniqueEmail } from "../../support/app.js";
+import { useGrpcPeer } from "../../support/grpc.js";
 import { register } from "../../support/registration.js";
 
 describe("refresh-token rotation through gRPC with @grpc/grpc-js", () => {
-  let service: TestApp;
-  let client: GrpcPeer;
-
-  beforeAll(async () => {
-    service = await startTestApp();
-    client = grpcPeer("RecoveryService", service.app.rpcPort);
-  });
-
-  afterAll(async () => {
-    client?.close();
-    await service?.stop();
-  });
-
-  const call = <T>(method: string, request: object) => client.call<T>(method, request);
+  const { app, call } = useGrpcPeer("RecoveryService");
 
   it("rotates a refresh token within the same session", async () => {
-    const issued = await register(service, uniqueEmail("grpc"));
+    const issued = await register(app(), uniqueEmail("grpc"));
 
     const done = await call<{ access_token: string; refresh_token: string; expires_at: string }>(
       "RefreshAccess",

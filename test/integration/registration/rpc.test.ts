@@ -13,7 +13,7 @@ import {
   RequiredAction,
 } from "../../../src/gen/iam/v1/actions_pb.js";
 import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
-import { type GrpcPeer, grpcPeer } from "../../support/grpc.js";
+import { useGrpcPeer } from "../../support/grpc.js";
 
 const PASSWORD = "a long and unusual passphrase";
 
@@ -84,20 +84,7 @@ describe.each([
 });
 
 describe("registration through gRPC with @grpc/grpc-js", () => {
-  let service: TestApp;
-  let client: GrpcPeer;
-
-  beforeAll(async () => {
-    service = await startTestApp();
-    client = grpcPeer("RegistrationService", service.app.rpcPort);
-  });
-
-  afterAll(async () => {
-    client?.close();
-    await service?.stop();
-  });
-
-  const call = <T>(method: string, request: object) => client.call<T>(method, request);
+  const { app, call } = useGrpcPeer("RegistrationService");
 
   it("registers a person with snake_case fields and enum names", async () => {
     const email = uniqueEmail("grpc");
@@ -113,7 +100,7 @@ describe("registration through gRPC with @grpc/grpc-js", () => {
     await call("CompleteAffirmation", {
       registration_token: init.registration_token,
       action: "CODE_ACTION_EMAIL_CODE",
-      value: service.receiver.lastCodeFor(email),
+      value: app().receiver.lastCodeFor(email),
     });
     const done = await call<{ access_token: string; expires_at: string }>("Complete", {
       registration_token: init.registration_token,
