@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { type RunningApp, startApp } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
@@ -62,4 +62,28 @@ export async function startTestApp(
 /** A fresh e-mail address no other test uses. */
 export function uniqueEmail(label = "person"): string {
   return `${label}.${randomBytes(5).toString("hex")}@example.com`;
+}
+
+/**
+ * For the enclosing describe block: starts a test app before its tests and
+ * stops it after them. The answer stands for the app once it runs (reading
+ * it before then throws), so tests use it as they would a started one.
+ */
+export function useTestApp(env: Record<string, string> = {}, kv: KvBackend = "redis"): TestApp {
+  let started: TestApp | undefined;
+
+  beforeAll(async () => {
+    started = await startTestApp(env, kv);
+  });
+
+  afterAll(async () => {
+    await started?.stop();
+  });
+
+  return new Proxy({} as TestApp, {
+    get(_, property) {
+      if (started === undefined) throw new Error("the test app is not started yet");
+      return Reflect.get(started, property);
+    },
+  });
 }

@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll } from "vitest";
-import { startTestApp, type TestApp } from "./app.js";
+import { type TestApp, useTestApp } from "./app.js";
 
 /** The iam.v1 services as an independent gRPC peer (@grpc/grpc-js) loads them. */
 export type GrpcServiceName =
@@ -60,28 +60,27 @@ export function grpcPeer(service: GrpcServiceName, rpcPort: number | undefined):
 }
 
 /**
- * For the enclosing describe block: starts the service and a grpc-js peer
- * of one of its services, and stops both after the block. `app()` is the running service, `call` the peer's unary call.
+ * For the enclosing describe block: starts the service (`useTestApp`) and a
+ * grpc-js peer of one of its services, and stops both after the block.
+ * `app()` is the running service, `call` the peer's unary call.
  */
 export function useGrpcPeer(name: GrpcServiceName): {
   app: () => TestApp;
   call: <T>(method: string, request: object) => Promise<T>;
 } {
-  let service: TestApp | undefined;
+  const service = useTestApp();
   let peer: GrpcPeer | undefined;
 
-  beforeAll(async () => {
-    service = await startTestApp();
+  beforeAll(() => {
     peer = grpcPeer(name, service.app.rpcPort);
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     peer?.close();
-    await service?.stop();
   });
 
   return {
-    app: () => service as TestApp,
+    app: () => service,
     call: <T>(method: string, request: object) => (peer as GrpcPeer).call<T>(method, request),
   };
 }

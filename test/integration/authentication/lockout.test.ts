@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type KvBackend, startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import {
+  type KvBackend,
+  startTestApp,
+  type TestApp,
+  uniqueEmail,
+  useTestApp,
+} from "../../support/app.js";
 import { register } from "../../support/registration.js";
 import { failureOf, type RestAnswer } from "../../support/rest.js";
 import { REGISTERED_PASSWORD, startSignIn } from "../../support/sign-in.js";
@@ -17,17 +23,9 @@ function expectLockedOut(answer: RestAnswer, lockoutSeconds: number): void {
 describe("sign-in lockout after repeated failures", () => {
   const maxFailures = 3;
   const lockoutSeconds = 60;
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({
-      IAM_LOGIN_MAX_FAILURES: String(maxFailures),
-      IAM_LOGIN_LOCKOUT_SECONDS: String(lockoutSeconds),
-    });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
+  const service = useTestApp({
+    IAM_LOGIN_MAX_FAILURES: String(maxFailures),
+    IAM_LOGIN_LOCKOUT_SECONDS: String(lockoutSeconds),
   });
 
   async function failTimes(value: string, times: number): Promise<void> {
@@ -123,15 +121,7 @@ describe.each<KvBackend>(["redis", "memory"])(
 );
 
 describe("sign-in lockout lifetime", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({ IAM_LOGIN_MAX_FAILURES: "1", IAM_LOGIN_LOCKOUT_SECONDS: "1" });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({ IAM_LOGIN_MAX_FAILURES: "1", IAM_LOGIN_LOCKOUT_SECONDS: "1" });
 
   it("lets the right password in again once the lockout has passed", async () => {
     const email = uniqueEmail("patient");
@@ -148,18 +138,10 @@ describe("sign-in lockout lifetime", () => {
 });
 
 describe("sign-in lockout counts only checked passwords", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({
-      IAM_LOGIN_MAX_FAILURES: "3",
-      IAM_FLOWS_PER_CLIENT_PER_MINUTE: "3",
-      IAM_TRUSTED_PROXIES: "127.0.0.1/32,::1/128",
-    });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
+  const service = useTestApp({
+    IAM_LOGIN_MAX_FAILURES: "3",
+    IAM_FLOWS_PER_CLIENT_PER_MINUTE: "3",
+    IAM_TRUSTED_PROXIES: "127.0.0.1/32,::1/128",
   });
 
   /** Starts a sign-in as the client at `address`, behind the trusted local proxy. */

@@ -1,6 +1,6 @@
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { startTestApp, type TestApp, uniqueEmail, useTestApp } from "../../support/app.js";
 import { register } from "../../support/registration.js";
 import { failureOf, post } from "../../support/rest.js";
 import {
@@ -11,15 +11,7 @@ import {
 } from "../../support/sign-in.js";
 
 describe("sign-in with the second factor off", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({ IAM_LOGIN_SECOND_FACTOR: "off" });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({ IAM_LOGIN_SECOND_FACTOR: "off" });
 
   it("issues tokens right after the password, with amr pwd", async () => {
     const email = uniqueEmail("single");
@@ -53,15 +45,7 @@ describe("sign-in with the second factor off", () => {
 });
 
 describe("sign-in with a phone number", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({ IAM_REGISTRATION_IDENTIFIERS: "phone" });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({ IAM_REGISTRATION_IDENTIFIERS: "phone" });
 
   it("owes a phone code and texts it to the stored number", async () => {
     const phone = uniquePhone();

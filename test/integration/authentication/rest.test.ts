@@ -1,7 +1,7 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { signWebhookBody } from "../../../src/delivery/webhook.js";
-import { type KvBackend, startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { type KvBackend, uniqueEmail, useTestApp } from "../../support/app.js";
 import { accountOf, blockAccount } from "../../support/database.js";
 import { register } from "../../support/registration.js";
 import { failureOf, get, post } from "../../support/rest.js";
@@ -16,15 +16,7 @@ import {
 const backends: KvBackend[] = ["redis", "memory"];
 
 describe.each(backends)("sign-in with a second factor through REST (%s store)", (backend) => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({}, backend);
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({}, backend);
 
   /** A registered account, and a sign-in flow of it waiting for the second factor. */
   async function openSignIn(label: string): Promise<{ email: string; token: string }> {

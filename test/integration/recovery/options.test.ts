@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../../support/app.js";
+import { describe, expect, it } from "vitest";
+import { useTestApp } from "../../support/app.js";
 import { completeRecovery, enterRecoveryCode } from "../../support/recovery.js";
 import { post } from "../../support/rest.js";
 import { registerByPhone, signIn, uniquePhone } from "../../support/sign-in.js";
@@ -7,15 +7,7 @@ import { registerByPhone, signIn, uniquePhone } from "../../support/sign-in.js";
 const NEW_PASSWORD = "a brand new and unusual passphrase";
 
 describe("password recovery where phone is the only identifier", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({ IAM_REGISTRATION_IDENTIFIERS: "phone" });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({ IAM_REGISTRATION_IDENTIFIERS: "phone" });
 
   it("owes a phone and texts the code to the stored number", async () => {
     const phone = uniquePhone();

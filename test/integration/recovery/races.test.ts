@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { describe, expect, it } from "vitest";
+import { uniqueEmail, useTestApp } from "../../support/app.js";
 import {
   completeRecovery,
   readyRecovery,
@@ -13,15 +13,7 @@ import { proveSecondFactor, REGISTERED_PASSWORD, startSignIn } from "../../suppo
 const NEW_PASSWORD = "a brand new and unusual passphrase";
 
 describe("password recovery racing other flows of the account", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({ IAM_LOGIN_MAX_FAILURES: "1000" });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({ IAM_LOGIN_MAX_FAILURES: "1000" });
 
   it("leaves no usable sign-in flow that checked the old password during the reset", async () => {
     const email = uniqueEmail("race-init");

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { signWebhookBody } from "../../../src/delivery/webhook.js";
-import { type KvBackend, startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { type KvBackend, uniqueEmail, useTestApp } from "../../support/app.js";
 import { accountOf, blockAccount } from "../../support/database.js";
 import {
   completeRecovery,
@@ -25,15 +25,7 @@ const NEW_PASSWORD = "a brand new and unusual passphrase";
 const backends: KvBackend[] = ["redis", "memory"];
 
 describe.each(backends)("password recovery through REST (%s store)", (backend) => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({}, backend);
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({}, backend);
 
   function nameAddress(token: string, value: string) {
     return post(service.httpUrl, "/recovery/password/reset/affirmation/init", {
@@ -310,15 +302,7 @@ describe.each(backends)("password recovery through REST (%s store)", (backend) =
 });
 
 describe("password recovery code attempts", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({ IAM_CODE_MAX_ATTEMPTS: "2" });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({ IAM_CODE_MAX_ATTEMPTS: "2" });
 
   it("spends no code attempt on a weak password", async () => {
     const email = uniqueEmail("patient");
@@ -352,15 +336,7 @@ describe("password recovery code attempts", () => {
 });
 
 describe("password recovery flow lifetime", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({ IAM_FLOW_TTL_SECONDS: "1" });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({ IAM_FLOW_TTL_SECONDS: "1" });
 
   it("answers EXPIRED for a recovery flow past its lifetime", async () => {
     const init = await post(service.httpUrl, "/recovery/password/reset/init");

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { describe, expect, it } from "vitest";
+import { uniqueEmail, useTestApp } from "../../support/app.js";
 import { accountOf, blockAccount } from "../../support/database.js";
 import { refreshAccess } from "../../support/recovery.js";
 import { register } from "../../support/registration.js";
@@ -9,15 +9,7 @@ import { failureOf, get, post } from "../../support/rest.js";
 import { REGISTERED_PASSWORD, signIn } from "../../support/sign-in.js";
 
 describe("refresh-token rotation through REST", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp();
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp();
 
   it("rotates the refresh token within the same session and account", async () => {
     const issued = await register(service, uniqueEmail("rotate"));
@@ -112,15 +104,7 @@ describe("refresh-token rotation through REST", () => {
 });
 
 describe("refresh-token lifetime", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({ IAM_REFRESH_TOKEN_TTL_SECONDS: "1" });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({ IAM_REFRESH_TOKEN_TTL_SECONDS: "1" });
 
   it("answers EXPIRED for a refresh token past its lifetime", async () => {
     const issued = await register(service, uniqueEmail("stale"));

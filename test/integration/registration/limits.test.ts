@@ -1,23 +1,15 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { describe, expect, inject, it } from "vitest";
+import { startTestApp, uniqueEmail, useTestApp } from "../../support/app.js";
 import { verifiedRegistration } from "../../support/registration.js";
 import { failureOf, post } from "../../support/rest.js";
 
 describe("registration limits through REST", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({
-      IAM_RESEND_COOLDOWN_SECONDS: "30",
-      IAM_CODE_MAX_ATTEMPTS: "3",
-      IAM_MAX_SENDS_PER_FLOW: "2",
-      IAM_FLOWS_PER_CLIENT_PER_MINUTE: "1000",
-    });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
+  const service = useTestApp({
+    IAM_RESEND_COOLDOWN_SECONDS: "30",
+    IAM_CODE_MAX_ATTEMPTS: "3",
+    IAM_MAX_SENDS_PER_FLOW: "2",
+    IAM_FLOWS_PER_CLIENT_PER_MINUTE: "1000",
   });
 
   async function startWithCode(email: string): Promise<string> {
@@ -89,15 +81,7 @@ describe("registration limits through REST", () => {
 });
 
 describe("registration delivery failures", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({ IAM_RESEND_COOLDOWN_SECONDS: "60" });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({ IAM_RESEND_COOLDOWN_SECONDS: "60" });
 
   it("answers SERVER_ERROR when the webhook fails and leaves the flow as it was", async () => {
     const email = uniqueEmail("outage");

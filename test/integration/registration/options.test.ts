@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { startTestApp, type TestApp, uniqueEmail, useTestApp } from "../../support/app.js";
 import { failureOf, post } from "../../support/rest.js";
 
 /** A siteverify-style captcha endpoint that accepts the response "pass". */
@@ -30,15 +30,7 @@ async function startCaptchaVerifier(): Promise<{
 }
 
 describe("registration with e-mail and phone", () => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({ IAM_REGISTRATION_IDENTIFIERS: "email,phone" });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({ IAM_REGISTRATION_IDENTIFIERS: "email,phone" });
 
   it("proves both identifiers in order, masking each destination", async () => {
     const email = uniqueEmail("both");

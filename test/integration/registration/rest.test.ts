@@ -1,22 +1,14 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { signWebhookBody } from "../../../src/delivery/webhook.js";
-import { type KvBackend, startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { type KvBackend, uniqueEmail, useTestApp } from "../../support/app.js";
 import { register, verifiedRegistration } from "../../support/registration.js";
 import { failureOf, get, post } from "../../support/rest.js";
 
 const backends: KvBackend[] = ["redis", "memory"];
 
 describe.each(backends)("registration through REST (%s store)", (backend) => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp({}, backend);
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp({}, backend);
 
   it("carries a person from init to tokens that verify against the JWKS", async () => {
     const email = uniqueEmail("ann");

@@ -3,7 +3,7 @@ import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createIamClient, iamFailureOf } from "../../../clients/typescript/index.js";
 import { ErrorInfoSchema } from "../../../src/gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../../src/gen/google/rpc/status_pb.js";
@@ -12,7 +12,7 @@ import {
   IdentifierAction,
   RequiredAction,
 } from "../../../src/gen/iam/v1/actions_pb.js";
-import { startTestApp, type TestApp, uniqueEmail } from "../../support/app.js";
+import { uniqueEmail, useTestApp } from "../../support/app.js";
 import { useGrpcPeer } from "../../support/grpc.js";
 
 const PASSWORD = "a long and unusual passphrase";
@@ -23,15 +23,7 @@ describe.each([
   ["gRPC-Web over HTTP/1.1", "grpc-web", "1.1"],
   ["gRPC by the Connect client", "grpc", "2"],
 ] as const)("registration through %s", (_name, protocol, httpVersion) => {
-  let service: TestApp;
-
-  beforeAll(async () => {
-    service = await startTestApp();
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-  });
+  const service = useTestApp();
 
   function clients() {
     return createIamClient({ baseUrl: service.rpcUrl, protocol, httpVersion });
